@@ -1,0 +1,3 @@
+from leadterm.cli import main
+
+main()

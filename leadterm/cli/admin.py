@@ -1,0 +1,159 @@
+"""Set-up and team commands: init, import, tick, worker, assign, away, back, backup."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+from typing import Any
+
+import click
+
+from leadterm.cli.common import clean, common_options, echo, emit_json, handle_errors, json_option, session
+from leadterm.cli.work import _ref, _report
+from leadterm.service import actions
+from leadterm.service.errors import Invalid
+
+__all__ = ["register"]
+
+
+def _mapping(pairs: tuple[str, ...]) -> dict[str, str]:
+    mapping = {}
+    for pair in pairs:
+        column, sep, field = pair.rpartition("=")
+        if not sep or not column.strip() or not field.strip():
+            raise Invalid(f'--map expects "Source Column=field", got {pair!r}')
+        mapping[column.strip()] = field.strip()
+    return mapping
+
+
+def _print_import(report: dict[str, Any]) -> None:
+    echo(
+        f"{report['kind']}: read {report['read']}, inserted {report['inserted']}, updated {report['updated']}, "
+        f"duplicates {report['duplicates']}, rejected {report['rejected']}"
+    )
+    if report["rejects_file"]:
+        echo(f"rejected rows, with line numbers and reasons: {clean(report['rejects_file'])}")
+    if report["extra_columns"]:
+        echo("kept as form answers: " + ", ".join(clean(name) for name in report["extra_columns"]))
+
+
+def register(main: click.Group) -> None:
+    @main.command()
+    @click.option("--force", is_flag=True, help="Overwrite an existing config.toml (kept as config.toml.bak).")
+    @common_options
+    @handle_errors
+    def init(force: bool, config_path: str, database: str | None, actor: str | None, now: str | None) -> None:
+        """Write the default config.toml and create the database."""
+        from leadterm.service.setup import initialise
+
+        for line in initialise(Path(config_path), force, database, actor, now):
+            echo(clean(line))
+
+    @main.group(name="import")
+    def import_group() -> None:
+        """CSV import: leads, events or accounts."""
+
+    def _import_command(kind: str, extra: list[Any]) -> None:
+        def command(file: str, mapping: tuple[str, ...], as_json: bool, **options: Any) -> None:
+            from leadterm.service import importer
+
+            flags = {name: options.pop(name) for name in ("overwrite",) if name in options}
+            context = session(**options)
+            run = {"leads": importer.import_leads, "events": importer.import_events,
+                   "accounts": importer.import_accounts}[kind]
+            report = run(context, Path(file), _mapping(mapping), **flags).as_dict()
+            emit_json(report) if as_json else _print_import(report)
+
+        command.__doc__ = f"Import {kind} from a CSV file."
+        command = handle_errors(command)
+        command = common_options(command)
+        command = json_option(command)
+        for option in extra:
+            command = option(command)
+        command = click.option("--map", "mapping", multiple=True, metavar='"Column=field"',
+                               help="Read a column as a field ('-' skips it).")(command)
+        command = click.argument("file", type=click.Path(dir_okay=False))(command)
+        import_group.command(name=kind)(command)
+
+    _import_command("leads", [click.option("--overwrite", is_flag=True,
+                                           help="Replace existing values instead of only filling blanks.")])
+    _import_command("events", [])
+    _import_command("accounts", [])
+
+    @main.command()
+    @json_option
+    @common_options
+    @handle_errors
+    def tick(as_json: bool, **options: Any) -> None:
+        """One worker pass: rescore, qualify, route, escalate, recycle."""
+        from leadterm.service.worker import tick as run_tick
+
+        context = session(**options)
+        report = run_tick(context).as_dict()
+        if as_json:
+            emit_json(report)
+        else:
+            echo(", ".join(f"{name} {count}" for name, count in report.items()))
+
+    @main.command()
+    @click.option("--interval", default=30.0, show_default=True, type=click.FloatRange(min=0.1),
+                  help="Seconds between passes.")
+    @common_options
+    @handle_errors
+    def worker(interval: float, **options: Any) -> None:
+        """Run the worker until stopped (Ctrl-C)."""
+        from leadterm.service.context import open_context
+        from leadterm.service.worker import run_worker
+
+        context = open_context(**{**options, "running": True})
+        stopping = []
+        signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+
+        def report(result: Any) -> None:
+            counts = {name: count for name, count in result.as_dict().items() if count}
+            if counts:
+                stamp = context.now().isoformat()
+                echo(f"{stamp} " + ", ".join(f"{name} {count}" for name, count in counts.items()))
+
+        echo(f"worker: a pass every {interval:g}s; Ctrl-C stops")
+        try:
+            run_worker(context, interval, report, stop=lambda: bool(stopping))
+        except KeyboardInterrupt:
+            pass
+        echo("worker: stopped")
+
+    @main.command()
+    @click.argument("lead")
+    @click.option("--to", "handle", required=True, metavar="HANDLE")
+    @json_option
+    @common_options
+    @handle_errors
+    def assign(lead: str, handle: str, as_json: bool, **options: Any) -> None:
+        """Give a lead to a rep (team lead)."""
+        context = session(**options)
+        _report(actions.assign(context, _ref(lead), handle), context, as_json)
+
+    for name, away in (("away", True), ("back", False)):
+        def availability(handle: str, as_json: bool, _away: bool = away, **options: Any) -> None:
+            context = session(**options)
+            _report(actions.set_away(context, handle, _away), context, as_json)
+
+        availability.__doc__ = "Mark a rep away (out of office): routing skips them." if away else \
+            "Mark a rep available for routing again."
+        command = handle_errors(availability)
+        command = common_options(json_option(command))
+        command = click.argument("handle")(command)
+        main.command(name=name)(command)
+
+    @main.command()
+    @click.argument("file", type=click.Path(dir_okay=False))
+    @common_options
+    @handle_errors
+    def backup(file: str, **options: Any) -> None:
+        """A consistent copy of the database, safe while it is in use."""
+        from leadterm.service.setup import backup as run_backup
+
+        session(**options)
+        target = run_backup(Path(file))
+        echo(f"backed up to {clean(target)}")
+

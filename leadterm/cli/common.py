@@ -1,0 +1,101 @@
+"""What every command shares: the common options, the session, output and exit codes.
+
+Exit codes: 0 success; 1 a refused action (reason on stderr); 2 bad usage, invalid config or file.
+Data goes to stdout (one JSON document with --json), diagnostics to stderr.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+import click
+
+from leadterm.service.context import Context, open_context
+from leadterm.service.errors import Invalid, Refused
+
+__all__ = ["common_options", "json_option", "session", "emit_json", "clean", "fail", "local_time", "echo"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# C0 and C1 control characters (and DEL); tab and newline are handled by the caller.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def common_options(function: F) -> F:
+    """--config, --db, --as and --now, accepted after the command's own arguments."""
+    options = [
+        click.option("--config", "config_path", default="config.toml", show_default=True,
+                     type=click.Path(dir_okay=False), help="The config.toml to use."),
+        click.option("--db", "database", default=None, metavar="PATH|URL",
+                     help="The database (overrides app.database)."),
+        click.option("--as", "actor", default=None, metavar="HANDLE",
+                     help="Act as this rep (default: $LEADTERM_USER, then the OS login)."),
+        click.option("--now", "now", default=None, metavar="ISO8601",
+                     help="Run at this instant (naive times are in the calendar's zone)."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def json_option(function: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")(function)
+
+
+def fail(message: str, code: int) -> None:
+    click.echo(f"leadterm: {clean(message)}", err=True)
+    sys.exit(code)
+
+
+def handle_errors(function: F) -> F:
+    """Refused → exit 1, Invalid → exit 2, each with its one-line reason on stderr."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except Refused as error:
+            fail(str(error), 1)
+        except Invalid as error:
+            fail(str(error), 2)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def session(config_path: str, database: str | None, actor: str | None, now: str | None,
+            need_database: bool = True) -> Context:
+    return open_context(config_path, database, actor, now, need_database=need_database)
+
+
+def emit_json(data: Any) -> None:
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    # JSON leaves C1 controls raw; escape them so no terminal acts on them
+    text = re.sub(r"[\x7f-\x9f]", lambda match: f"\\u{ord(match.group()):04x}", text)
+    click.echo(text)
+
+
+def clean(value: Any) -> str:
+    """Outside text made safe to print: control characters shown as escapes, never acted on."""
+    if value is None:
+        return ""
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", str(value))
+
+
+def echo(text: str = "") -> None:
+    click.echo(text)
+
+
+def local_time(context: Context, value: datetime | None) -> str:
+    """An instant in the viewer's zone: the acting rep's timezone, else the calendar's."""
+    if value is None:
+        return "-"
+    rep = context.config.rep(context.actor) if context.actor else None
+    zone = ZoneInfo(rep.timezone) if rep and rep.timezone else context.config.calendar.zone
+    return value.astimezone(zone).strftime("%a %Y-%m-%d %H:%M %Z")

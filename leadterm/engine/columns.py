@@ -1,0 +1,117 @@
+"""CSV headers → lead, event and account fields, with the export names of HubSpot,
+Salesforce and spreadsheets as aliases. Matching ignores case, spaces, ``_``, ``-`` and ``.``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+__all__ = ["LEAD_COLUMNS", "EVENT_COLUMNS", "ACCOUNT_COLUMNS", "ColumnMap", "map_columns", "header_key", "ColumnError"]
+
+
+def header_key(header: str) -> str:
+    """The comparison key of a header: lower case, without spaces, underscores, dashes, dots."""
+    return re.sub(r"[\s_\-.]+", "", header.strip().lstrip("\ufeff")).casefold()
+
+
+def _aliases(table: Mapping[str, Sequence[str]]) -> dict[str, str]:
+    keys: dict[str, str] = {}
+    for field, names in table.items():
+        for name in (field, *names):
+            keys[header_key(name)] = field
+    return keys
+
+
+#: field → its other spellings (HubSpot labels and internal names, Salesforce labels and API names)
+LEAD_COLUMNS: dict[str, tuple[str, ...]] = {
+    "email": ("Email", "Email Address", "E-mail", "E-mail Address", "Work Email", "Business Email", "Primary Email"),
+    "first_name": ("First Name", "FirstName", "firstname", "Given Name", "First"),
+    "last_name": ("Last Name", "LastName", "lastname", "Surname", "Family Name", "Last"),
+    "company": ("Company", "Company Name", "Account Name", "Organization", "Organisation", "Account"),
+    "title": ("Job Title", "Title", "jobtitle", "Position", "Role"),
+    "industry": ("Industry",),
+    "company_size": (
+        "Company Size", "Number of Employees", "NumberOfEmployees", "numemployees", "Employees",
+        "Employee Count", "Headcount", "No. of Employees",
+    ),
+    "country": ("Country", "Country/Region", "Country Region", "Billing Country", "BillingCountry"),
+    "phone": ("Phone", "Phone Number", "Mobile", "Mobile Phone", "MobilePhone", "mobilephone", "Telephone"),
+    "source": (
+        "Source", "Lead Source", "LeadSource", "Original Source", "hs_analytics_source",
+        "Original Source Type", "UTM Source", "Channel",
+    ),
+    "created_at": (
+        "Created At", "Create Date", "createdate", "Created Date", "CreatedDate", "Date Created",
+        "Created", "Creation Date",
+    ),
+}
+EVENT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "email": LEAD_COLUMNS["email"],
+    "type": ("Type", "Event", "Event Type", "Activity", "Activity Type", "Action"),
+    "occurred_at": ("Occurred At", "Timestamp", "Time", "Date", "Event Date", "Activity Date", "When"),
+    "detail": ("Detail", "Details", "Description", "URL", "Page", "Campaign", "Subject"),
+}
+ACCOUNT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "domain": ("Domain", "Company Domain", "Company Domain Name", "Website", "Email Domain"),
+    "name": ("Name", "Company", "Company Name", "Account Name"),
+    "owner": ("Owner", "Account Owner", "Contact Owner", "Owner Handle", "Rep"),
+}
+
+
+class ColumnError(ValueError):
+    """A header row leadterm cannot work with."""
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    fields: dict[int, str]
+    """Column index → field."""
+    extra: dict[int, str]
+    """Column index → header, for columns that are not fields (kept as form answers)."""
+
+    def index_of(self, field: str) -> int | None:
+        return next((index for index, name in self.fields.items() if name == field), None)
+
+
+def map_columns(
+    headers: Sequence[str],
+    table: Mapping[str, Sequence[str]],
+    required: Sequence[str],
+    overrides: Mapping[str, str] | None = None,
+) -> ColumnMap:
+    """Match each header to a field; ``overrides`` maps a header (as written) to a field."""
+    aliases = _aliases(table)
+    forced = {header_key(header): field for header, field in (overrides or {}).items()}
+    unknown_forced = [
+        field for field in forced.values() if field not in table and field != "-"
+    ]
+    if unknown_forced:
+        raise ColumnError(
+            f"--map names unknown field {unknown_forced[0]!r} (fields: {', '.join(table)}; '-' skips a column)"
+        )
+    present = {header_key(header) for header in headers}
+    missing_maps = [header for header in (overrides or {}) if header_key(header) not in present]
+    if missing_maps:
+        raise ColumnError(f"--map names column {missing_maps[0]!r}, which the file does not have")
+    fields: dict[int, str] = {}
+    extra: dict[int, str] = {}
+    taken: dict[str, str] = {}
+    for index, header in enumerate(headers):
+        key = header_key(header)
+        field = forced.get(key, aliases.get(key))
+        if field == "-":
+            continue
+        if field is None or field in taken:
+            if header.strip():
+                extra[index] = header.strip()
+            continue
+        taken[field] = header
+        fields[index] = field
+    for field in required:
+        if field not in taken:
+            raise ColumnError(
+                f"no {field} column (headers: {', '.join(h.strip() for h in headers)}); "
+                f"use --map \"Column={field}\""
+            )
+    return ColumnMap(fields, extra)

@@ -1,0 +1,37 @@
+"""Who a lead is: its email, normalised for matching (the original is kept for display)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["normalize_email", "EmailError", "lead_ref"]
+
+# Zero-width and formatting characters that ride along in copy-pasted addresses.
+_INVISIBLE = dict.fromkeys(
+    map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u200e\u200f\u202a\u202b\u202c\u202d\u202e"),
+    None,
+)
+_SHAPE = re.compile(r"[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\].]{2,}")
+
+
+class EmailError(ValueError):
+    """Not an email address."""
+
+
+def normalize_email(raw: str | None) -> str:
+    """Trimmed, NFC, case-folded, invisible characters removed; raises EmailError if malformed."""
+    if raw is None or not raw.strip():
+        raise EmailError("missing email")
+    cleaned = unicodedata.normalize("NFC", raw.translate(_INVISIBLE)).strip().casefold()
+    if not _SHAPE.fullmatch(cleaned) or ".." in cleaned:
+        raise EmailError(f"malformed email {raw.strip()!r}")
+    return cleaned
+
+
+def lead_ref(text: str) -> int | str:
+    """A LEAD argument: an id when it is all digits, else an email to normalise."""
+    stripped = text.strip()
+    if stripped.isdigit():
+        return int(stripped)
+    return normalize_email(stripped)

@@ -1,0 +1,82 @@
+"""Field tests shared by fit rules, disqualify rules and routing groups."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from leadterm.config.schema import FieldMatch, GroupMatch
+
+__all__ = ["field_value", "email_domain", "as_number", "field_matches", "group_matches"]
+
+
+def email_domain(email: str | None) -> str | None:
+    if not email or "@" not in email:
+        return None
+    return email.rsplit("@", 1)[1].strip().lower() or None
+
+
+def field_value(fields: Mapping[str, Any], name: str) -> Any:
+    """A lead's value for a rule field: a lead column, ``email_domain`` or ``form.<column>``."""
+    if name == "email_domain":
+        return email_domain(fields.get("email"))
+    if name.startswith("form."):
+        answers = fields.get("form") or {}
+        return answers.get(name[5:])
+    return fields.get(name)
+
+
+def as_number(value: Any) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    try:
+        return float(str(value).strip().replace(",", ""))
+    except ValueError:
+        return None
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip().lower()
+    return text or None
+
+
+def field_matches(rule: FieldMatch, fields: Mapping[str, Any]) -> bool:
+    """True when every test the rule sets passes; a missing field never matches."""
+    value = field_value(fields, rule.field)
+    text = _text(value)
+    if text is None:
+        return False
+    if rule.contains_any is not None and not any(item in text for item in rule.contains_any):
+        return False
+    if rule.in_ is not None and text not in rule.in_:
+        return False
+    if rule.min is not None or rule.max is not None:
+        number = as_number(value)
+        if number is None:
+            return False
+        if rule.min is not None and number < rule.min:
+            return False
+        if rule.max is not None and number > rule.max:
+            return False
+    return True
+
+
+def group_matches(match: GroupMatch, fields: Mapping[str, Any]) -> bool:
+    """A routing group's ``match``; an empty match takes every lead."""
+    if match.company_size_min is not None or match.company_size_max is not None:
+        size = as_number(fields.get("company_size"))
+        if size is None:
+            return False
+        if match.company_size_min is not None and size < match.company_size_min:
+            return False
+        if match.company_size_max is not None and size > match.company_size_max:
+            return False
+    for name in ("country", "industry", "source"):
+        allowed = getattr(match, name)
+        if allowed is not None and _text(fields.get(name)) not in allowed:
+            return False
+    return True

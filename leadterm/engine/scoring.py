@@ -1,0 +1,273 @@
+"""Lead scores (SPEC §2 "Rule semantics"): fit + decayed behaviour, tiers and the MQL bar.
+
+Two entry points share one evaluation:
+- ``evaluate`` is the worker's fast path over per-rule event counts the store aggregates in SQL;
+- ``explain`` takes a lead's fields and events and also says which rule fired on what (drivers).
+Instants are epoch seconds (UTC) here, because the worker scores a hundred thousand leads at once.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from leadterm.config.schema import BehaviourRule, DisqualifyRule, Scoring, Tiers
+from leadterm.engine.matching import field_matches, field_value
+
+__all__ = ["Activity", "Evaluation", "Driver", "EventFact", "Score", "ScoringModel"]
+
+_DAY = 86400
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """What scoring needs to know of a lead's events at one ``now``.
+
+    ``counts[i]`` is the number of events behaviour rule ``i`` counts: events of its type at or
+    before now, and for a threshold rule only those in its window (``ScoringModel.window_starts``).
+    ``window_first[i]`` is the earliest of those events (used to know when a window empties).
+    """
+
+    counts: tuple[int, ...]
+    window_first: tuple[int | None, ...]
+    last_event_at: int | None
+    """Latest event of any type at or before now."""
+    next_event_at: int | None
+    """Earliest event after now: the score changes when it arrives."""
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    points: int
+    fit_points: int
+    behaviour_points: int
+    """Behaviour sum before decay."""
+    decayed_points: int
+    """round_half_up(behaviour × multiplier)."""
+    multiplier: Fraction
+    decay_days: float | None
+    """The decay step applied (its after_days), or None."""
+    tier1: bool
+    """A ``tier = 1`` rule fired."""
+    next_change_at: int | None
+    """The next moment the score can change with time alone, or None."""
+
+
+@dataclass(frozen=True, slots=True)
+class EventFact:
+    type: str
+    occurred_at: int
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Driver:
+    rule: str
+    points: int
+    kind: str
+    """``fit``, ``behaviour`` or ``decay``."""
+    evidence: str = ""
+    """The field value that matched, or why decay applies."""
+    events: tuple[EventFact, ...] = ()
+    """The events that made a behaviour rule fire."""
+    tier1: bool = False
+
+
+@dataclass(frozen=True)
+class Score:
+    evaluation: Evaluation
+    drivers: tuple[Driver, ...]
+    disqualifier: DisqualifyRule | None
+
+    @property
+    def points(self) -> int:
+        return self.evaluation.points
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    event: str
+    points: int
+    cap: int | None
+    at_least: int | None
+    window: float | None  # seconds, threshold rules only
+    tier1: bool
+
+
+def _round_half_up(value: Fraction) -> int:
+    return math.floor(value + Fraction(1, 2))
+
+
+class ScoringModel:
+    """The scoring part of config.toml, compiled for speed."""
+
+    def __init__(self, scoring: Scoring, tiers: Tiers) -> None:
+        self.config = scoring
+        self.threshold = scoring.mql_threshold
+        self.tier2_min = tiers.tier2_min_score
+        self.rules: tuple[BehaviourRule, ...] = scoring.behaviour
+        self._rules = tuple(
+            _Rule(
+                rule.event,
+                rule.points,
+                rule.max_times,
+                rule.at_least,
+                None if rule.within_days is None else rule.within_days * _DAY,
+                rule.tier == 1,
+            )
+            for rule in scoring.behaviour
+        )
+        # (after seconds, multiplier as an exact fraction), ascending
+        self._decay = tuple(
+            (step.after_days * _DAY, step.after_days, Fraction(repr(float(step.multiplier))))
+            for step in scoring.decay
+        )
+
+    # -- what the store must count ------------------------------------------------------------
+    def window_starts(self, now: int) -> tuple[int | None, ...]:
+        """Per behaviour rule, the earliest event time it counts (None: no lower bound)."""
+        return tuple(
+            None if rule.window is None else math.ceil(now - rule.window) for rule in self._rules
+        )
+
+    def tally(self, events: Iterable[EventFact], now: int) -> Activity:
+        """The Activity of a list of events (what the store computes in SQL)."""
+        starts = self.window_starts(now)
+        counts = [0] * len(self._rules)
+        firsts: list[int | None] = [None] * len(self._rules)
+        last = upcoming = None
+        for event in events:
+            at = event.occurred_at
+            if at > now:
+                upcoming = at if upcoming is None else min(upcoming, at)
+                continue
+            last = at if last is None else max(last, at)
+            for index, rule in enumerate(self._rules):
+                if rule.event == event.type and (starts[index] is None or at >= starts[index]):
+                    counts[index] += 1
+                    first = firsts[index]
+                    firsts[index] = at if first is None else min(first, at)
+        return Activity(tuple(counts), tuple(firsts), last, upcoming)
+
+    # -- the rules ----------------------------------------------------------------------------
+    def fit_points(self, fields: Mapping[str, Any]) -> int:
+        return sum(rule.points for rule in self.config.fit if field_matches(rule.match, fields))
+
+    def disqualifier(self, fields: Mapping[str, Any]) -> DisqualifyRule | None:
+        for rule in self.config.disqualify:
+            if field_matches(rule.match, fields):
+                return rule
+        return None
+
+    def evaluate(self, fit_points: int, activity: Activity, now: int) -> Evaluation:
+        behaviour = 0
+        tier1 = False
+        next_change = activity.next_event_at
+        counts, firsts = activity.counts, activity.window_first
+        for index, rule in enumerate(self._rules):
+            count = counts[index]
+            if not count:
+                continue
+            if rule.window is not None:
+                if count >= rule.at_least:  # type: ignore[operator]
+                    behaviour += rule.points
+                    tier1 = tier1 or rule.tier1
+                    # the first moment the oldest counted event is out of the window
+                    leaves = math.floor(firsts[index] + rule.window) + 1  # type: ignore[operator]
+                    if next_change is None or leaves < next_change:
+                        next_change = leaves
+            else:
+                behaviour += rule.points * (count if rule.cap is None else min(count, rule.cap))
+                tier1 = tier1 or rule.tier1
+        multiplier = Fraction(1)
+        decay_days = None
+        decayed = behaviour
+        last = activity.last_event_at
+        if behaviour and last is not None and self._decay:
+            age = now - last
+            for after, days, step_multiplier in self._decay:
+                if age >= after:
+                    multiplier, decay_days = step_multiplier, days
+                else:
+                    starts = last + math.ceil(after)
+                    if next_change is None or starts < next_change:
+                        next_change = starts
+                    break
+            if decay_days is not None:
+                decayed = _round_half_up(behaviour * multiplier)
+        return Evaluation(
+            fit_points + decayed, fit_points, behaviour, decayed, multiplier, decay_days, tier1, next_change
+        )
+
+    def qualifies(self, evaluation: Evaluation) -> bool:
+        return evaluation.tier1 or evaluation.points >= self.threshold
+
+    def tier(self, evaluation: Evaluation) -> int:
+        if evaluation.tier1:
+            return 1
+        return 2 if evaluation.points >= self.tier2_min else 3
+
+    def mql_reason(self, evaluation: Evaluation) -> str:
+        if evaluation.tier1:
+            return f"raised a hand (tier-1 action), score {evaluation.points}"
+        return f"score {evaluation.points} reached the MQL bar of {self.threshold}"
+
+    # -- explanation --------------------------------------------------------------------------
+    def explain(self, fields: Mapping[str, Any], events: Sequence[EventFact], now: int) -> Score:
+        """The score with its drivers; the drivers' points add up to the score."""
+        drivers: list[Driver] = []
+        fit = 0
+        for rule in self.config.fit:
+            if field_matches(rule.match, fields):
+                fit += rule.points
+                value = field_value(fields, rule.match.field)
+                drivers.append(Driver(rule.name, rule.points, "fit", f"{rule.match.field} = {value}"))
+        activity = self.tally(events, now)
+        evaluation = self.evaluate(fit, activity, now)
+        starts = self.window_starts(now)
+        for index, (config_rule, rule) in enumerate(zip(self.rules, self._rules)):
+            count = activity.counts[index]
+            if not count or (rule.window is not None and count < rule.at_least):  # type: ignore[operator]
+                continue
+            fired = sorted(
+                (
+                    event
+                    for event in events
+                    if event.type == rule.event
+                    and event.occurred_at <= now
+                    and (starts[index] is None or event.occurred_at >= starts[index])
+                ),
+                key=lambda event: event.occurred_at,
+            )
+            if rule.window is not None:
+                points = rule.points
+                evidence = f"{count} × {rule.event} in the last {_days(config_rule.within_days)} days"
+            else:
+                counted = count if rule.cap is None else min(count, rule.cap)
+                points = rule.points * counted
+                fired = fired[-counted:]
+                evidence = f"{counted} × {rule.event}" + (
+                    f" (of {count}, counted at most {rule.cap})" if counted < count else ""
+                )
+            if points or rule.tier1:
+                drivers.append(
+                    Driver(config_rule.name, points, "behaviour", evidence, tuple(fired), rule.tier1)
+                )
+        if evaluation.decayed_points != evaluation.behaviour_points:
+            idle = (now - activity.last_event_at) / _DAY  # type: ignore[operator]
+            drivers.append(
+                Driver(
+                    f"Decay ×{float(evaluation.multiplier):g}",
+                    evaluation.decayed_points - evaluation.behaviour_points,
+                    "decay",
+                    f"no activity for {idle:.0f} days (from {_days(evaluation.decay_days)} days)",
+                )
+            )
+        return Score(evaluation, tuple(drivers), self.disqualifier(fields))
+
+
+def _days(value: float | None) -> str:
+    return f"{value:g}" if value is not None else "?"

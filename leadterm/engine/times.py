@@ -1,0 +1,58 @@
+"""Instants: parsing ISO 8601 input and writing UTC output.
+
+Every instant inside leadterm is an aware ``datetime`` in UTC, whole seconds.
+Naive input is read in a given zone (the calendar's), as people write local times.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timezone, tzinfo
+
+__all__ = ["UTC", "parse_instant", "to_iso", "epoch_to_iso", "from_epoch", "to_epoch", "InstantError"]
+
+UTC = timezone.utc
+
+
+class InstantError(ValueError):
+    """Text that is not an ISO 8601 date or date-time."""
+
+
+def parse_instant(text: str, zone: tzinfo) -> datetime:
+    """Parse an ISO 8601 date-time (or date, meaning midnight) into UTC.
+
+    A value without an offset is local to ``zone``.
+    """
+    raw = text.strip()
+    if not raw:
+        raise InstantError("expected an ISO 8601 date or date-time, got an empty value")
+    try:
+        if len(raw) == 10:
+            value = datetime.combine(date.fromisoformat(raw), time())
+        else:
+            value = datetime.fromisoformat(raw.replace(" ", "T", 1) if "T" not in raw else raw)
+    except ValueError:
+        raise InstantError(
+            f"expected an ISO 8601 date or date-time such as 2026-11-21T09:30:00Z, got {text!r}"
+        ) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone)
+    return value.astimezone(UTC).replace(microsecond=0)
+
+
+def to_iso(value: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a ``Z``, or None."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def from_epoch(seconds: int | None) -> datetime | None:
+    return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
+
+
+def to_epoch(value: datetime | None) -> int | None:
+    return None if value is None else int(value.timestamp())
+
+
+def epoch_to_iso(seconds: int | None) -> str | None:
+    return to_iso(from_epoch(seconds))

@@ -1,0 +1,97 @@
+"""The moves every front end shares: change a lead and keep its clocks right, give a lead to a rep."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from leadterm.engine.lifecycle import MQL
+from leadterm.engine.routing import Decision, account_domain
+from leadterm.service.context import Context
+from leadterm.service.errors import Refused
+from leadterm.store import journal, leads, team
+from leadterm.store.records import LeadRecord
+
+__all__ = ["apply", "clock_columns", "give", "managers_of", "load_lead"]
+
+
+def load_lead(ref: int | str) -> LeadRecord:
+    lead = leads.find(ref)
+    if lead is None:
+        raise Refused(f"no lead {ref}")
+    return lead
+
+
+def clock_columns(context: Context, lead: LeadRecord) -> dict[str, Any]:
+    """The derived columns: the countdown's deadline and when escalation is next due."""
+    state = lead.clock_state()
+    return {
+        "due_at": context.sla.due_at(state),
+        "escalate_at": context.sla.next_escalation(state),
+    }
+
+
+def apply(context: Context, lead: LeadRecord, changes: dict[str, Any]) -> LeadRecord:
+    """Write ``changes`` (plus the derived clock columns) and return the lead as it now is."""
+    changed = dataclasses.replace(lead, **changes)
+    derived = clock_columns(context, changed)
+    leads.update(lead.id, {**changes, **derived}, context.now())
+    return dataclasses.replace(changed, **derived)
+
+
+def managers_of(context: Context, handle: str) -> list[str]:
+    """Who hears of a rep's breaches: their manager, or else the team leads."""
+    rep = context.config.rep(handle)
+    if rep is not None and rep.manager:
+        return [rep.manager]
+    return [other.handle for other in context.config.reps if other.is_lead and other.handle != handle]
+
+
+def give(
+    context: Context,
+    lead: LeadRecord,
+    decision: Decision,
+    *,
+    actor: str,
+    action: str,
+    level: int | None = None,
+    reason: str | None = None,
+) -> LeadRecord:
+    """Assign ``lead`` to ``decision.rep`` with fresh deadlines and escalation level 0."""
+    rep = decision.rep
+    assert rep is not None
+    now = context.now()
+    previous = lead.owner
+    tier = lead.tier or 3
+    accept_due = context.sla.accept_due(now) if lead.stage == MQL else None
+    first_touch_due = context.sla.first_touch_due(now, tier) if lead.first_touch_at is None else None
+    if previous is not None:
+        team.end_assignment(lead.id, now, "reassigned")
+    updated = apply(
+        context,
+        lead,
+        {
+            "owner": rep,
+            "assigned_at": now,
+            "routed_group": decision.group if decision.via == "group" else lead.routed_group,
+            "routed_via": decision.via,
+            "accept_due": accept_due,
+            "first_touch_due": first_touch_due,
+            "escalation_level": 0,
+            "unroutable_since": None,
+        },
+    )
+    team.start_assignment(lead.id, rep, decision.via, decision.group, tier, now, accept_due, first_touch_due)
+    detail = {"to": rep, "via": decision.via, "group": decision.group}
+    if previous is not None:
+        detail["from"] = previous
+    journal.record(lead.id, now, actor, action, reason or decision.reason, level, detail)
+    who = lead.name or lead.email_display
+    notices = [(rep, lead.id, now, "assigned", f"New tier-{tier} lead: {who} ({lead.company or 'no company'})")]
+    if previous is not None and previous != rep:
+        notices.append((previous, lead.id, now, "reassigned", f"{who} was reassigned to {rep}"))
+    journal.notify(notices)
+    domain = account_domain(lead.email, context.config.routing.personal_domains)
+    if domain is not None:
+        team.set_account_owner(domain, rep, now, only_if_unowned=True)
+    return updated

@@ -1,0 +1,196 @@
+"""The worker pass (``tick``): rescore, qualify, route, escalate, recycle — each step once.
+
+Everything happens in one ``BEGIN IMMEDIATE`` transaction, so several workers (or apps) on
+one database never hand a lead out twice, and a pass is all or nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from leadterm.engine.lifecycle import DISQUALIFIED, LEAD, MQL
+from leadterm.engine.routing import Router, RoutingState, account_domain
+from leadterm.engine.times import to_iso
+from leadterm.service.context import SYSTEM, Context
+from leadterm.service.handoff import apply, give, managers_of
+from leadterm.service.scoring import Rescored, refresh_fit, rescore_due
+from leadterm.store import journal, leads, team, write
+from leadterm.store.records import LeadRecord
+
+__all__ = ["TickReport", "tick", "run_worker"]
+
+
+@dataclass
+class TickReport:
+    rescored: int = 0
+    qualified: int = 0
+    disqualified: int = 0
+    routed: int = 0
+    unroutable: int = 0
+    escalated: int = 0
+    reassigned: int = 0
+    recycled: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dataclasses.asdict(self)
+
+
+def tick(context: Context) -> TickReport:
+    """One worker pass at ``context.now()``."""
+    report = TickReport()
+    with write():
+        refresh_fit(context)
+        rescored = rescore_due(context)
+        report.rescored = len(rescored)
+        _qualify(context, rescored, report)
+        router = _route(context, report)
+        _escalate(context, router, report)
+        _recycle(context, report)
+    return report
+
+
+def _qualify(context: Context, rescored: list[Rescored], report: TickReport) -> None:
+    now = context.now()
+    model = context.scoring
+    rules = {rule.name: rule for rule in context.config.scoring.disqualify}
+    history = []
+    for item in rescored:
+        if item.stage != LEAD:
+            continue
+        if item.disqualifier is not None:
+            rule = rules.get(item.disqualifier)
+            reason = rule.reason if rule else item.disqualifier
+            leads.update(item.lead_id, {"stage": DISQUALIFIED, "stage_reason": reason}, now)
+            history.append((item.lead_id, now, SYSTEM, "disqualified", reason, None, {"rule": item.disqualifier}))
+            report.disqualified += 1
+        elif model.qualifies(item.evaluation):
+            tier = model.tier(item.evaluation)
+            route_due = context.sla.route_due(now)
+            leads.update(
+                item.lead_id,
+                {
+                    "stage": MQL, "tier": tier, "mql_at": now, "route_due": route_due, "due_at": route_due,
+                    "owner": None, "routed_group": None, "routed_via": None, "assigned_at": None,
+                    "accepted_at": None, "first_touch_at": None, "accept_due": None,
+                    "first_touch_due": None, "escalation_level": 0, "escalate_at": None,
+                    "stage_reason": None, "unroutable_since": None,
+                },
+                now,
+            )
+            detail = {"score": item.evaluation.points, "tier": tier}
+            history.append((item.lead_id, now, SYSTEM, "mql", model.mql_reason(item.evaluation), None, detail))
+            report.qualified += 1
+    journal.record_many(history)
+
+
+def _router(context: Context, pending: list[LeadRecord]) -> tuple[Router, dict[str, str]]:
+    """A router over the team's current state, with the account owners of ``pending``'s domains."""
+    personal = context.config.routing.personal_domains
+    domains = {domain for lead in pending if (domain := account_domain(lead.email, personal))}
+    owners = team.account_owners(domains)
+    state = RoutingState(team.away_handles(), leads.open_counts(), team.cursors())
+    return Router(context.config, state, owners.get), owners
+
+
+def _route(context: Context, report: TickReport) -> Router | None:
+    pending = leads.unrouted()
+    if not pending:
+        return None
+    now = context.now()
+    router, owners = _router(context, pending)
+    personal = context.config.routing.personal_domains
+    for lead in pending:
+        decision = router.route(lead.fields())
+        if decision.rep is None:
+            report.unroutable += 1
+            if lead.unroutable_since is None:
+                apply(context, lead, {"unroutable_since": now})
+                journal.record(lead.id, now, SYSTEM, "unroutable", decision.reason)
+            continue
+        give(context, lead, decision, actor=SYSTEM, action="routed")
+        router.commit(decision)
+        domain = account_domain(lead.email, personal)
+        if domain is not None:
+            owners.setdefault(domain, decision.rep)  # the next lead of this account follows
+        report.routed += 1
+    team.save_cursors(router.state.cursors)
+    return router
+
+
+def _escalate(context: Context, router: Router | None, report: TickReport) -> None:
+    due = leads.escalations_due(context.now())
+    if not due:
+        return
+    now = context.now()
+    router = router or _router(context, due)[0]
+    sla = context.sla
+    for lead in due:
+        base = sla.breach_base(lead.clock_state())
+        acted = False
+        if base is not None and lead.escalation_level == 0 and now >= base:
+            lead = _remind(context, lead, base, now)
+            report.escalated += 1
+            acted = True
+        if base is not None and lead.escalation_level == 1 and now >= sla.reassign_at(base):
+            report.reassigned += _reassign(context, router, lead, base, now)
+            acted = True
+        if not acted:  # its clocks changed since escalate_at was set: recompute it
+            apply(context, lead, {})
+    team.save_cursors(router.state.cursors)
+
+
+def _remind(context: Context, lead: LeadRecord, base: datetime, now: datetime) -> LeadRecord:
+    owner = lead.owner or "nobody"
+    clock = "first-touch" if lead.first_touch_due == base else "accept"
+    reason = f"{clock} deadline {to_iso(base)} breached"
+    updated = apply(context, lead, {"escalation_level": 1})
+    journal.record(lead.id, now, SYSTEM, "escalated", reason, 1, {"rep": owner, "deadline": to_iso(base)})
+    who = lead.name or lead.email_display
+    notices = [(owner, lead.id, now, "reminder", f"SLA breached on {who}: {clock} was due {to_iso(base)}")]
+    notices += [
+        (manager, lead.id, now, "escalation", f"{owner} breached the {clock} SLA on {who}")
+        for manager in managers_of(context, owner)
+    ]
+    journal.notify(notices)
+    return updated
+
+
+def _reassign(context: Context, router: Router, lead: LeadRecord, base: datetime, now: datetime) -> bool:
+    decision = router.reassign(lead.fields(), lead.owner, lead.routed_group)
+    previous = lead.owner or "nobody"
+    if decision.rep is None:
+        apply(context, lead, {"escalation_level": 2})
+        journal.record(lead.id, now, SYSTEM, "escalated", f"{decision.reason}; stays with {previous}", 2)
+        return False
+    reason = f"breached since {to_iso(base)}; {decision.reason}"
+    give(context, lead, decision, actor=SYSTEM, action="reassigned", level=2, reason=reason)
+    router.commit(decision, previous=lead.owner)
+    who = lead.name or lead.email_display
+    journal.notify(
+        [
+            (manager, lead.id, now, "escalation", f"{who} was taken from {previous} and given to {decision.rep}")
+            for manager in managers_of(context, previous)
+        ]
+    )
+    return True
+
+
+def _recycle(context: Context, report: TickReport) -> None:
+    now = context.now()
+    for lead in leads.rechecks_due(now):
+        apply(context, lead, {"stage": LEAD, "recheck_at": None, "score_due_at": 0})
+        journal.record(lead.id, now, SYSTEM, "recycled", f"recheck after {lead.stage_reason or 'nurture'}")
+        report.recycled += 1
+
+
+def run_worker(context: Context, interval: float, on_report=None, stop=None) -> None:
+    """Run ``tick`` every ``interval`` seconds until ``stop()`` is true (or forever)."""
+    while stop is None or not stop():
+        started = time.monotonic()
+        report = tick(context)
+        if on_report is not None:
+            on_report(report)
+        time.sleep(max(0.0, interval - (time.monotonic() - started)))

@@ -1,0 +1,112 @@
+"""Opening the database: SQLite in WAL with a busy timeout, one connection per thread,
+migrations on open, and the write transaction every read-modify-write goes through."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import contextmanager
+from collections.abc import Iterator
+from pathlib import Path
+
+from peewee import DatabaseProxy, SqliteDatabase
+
+from leadterm.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+__all__ = ["database", "open_database", "close_database", "write", "StoreError", "schema_version"]
+
+#: Every model binds to this; ``open_database`` points it at a real database.
+database = DatabaseProxy()
+
+_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "synchronous": "normal",  # durable against crashes in WAL; a power cut may lose the last commit
+    "cache_size": -32000,  # 32 MB
+    "temp_store": "memory",
+}
+BUSY_TIMEOUT_SECONDS = 15
+
+
+class StoreError(Exception):
+    """The database cannot be used (newer schema, unsupported URL, unreadable file)."""
+
+
+def open_database(target: str | Path) -> SqliteDatabase:
+    """Open (creating if needed) and migrate the database at ``target``."""
+    text = str(target)
+    if text.startswith(("postgres://", "postgresql://")):
+        raise StoreError(
+            f"{text}: PostgreSQL is not supported by this version yet; use a SQLite file path"
+        )
+    path = Path(text).expanduser()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    close_database()
+    db = SqliteDatabase(str(path), pragmas=_PRAGMAS, timeout=BUSY_TIMEOUT_SECONDS)
+    database.initialize(db)
+    try:
+        db.connect(reuse_if_open=True)
+        _migrate(db)
+    except sqlite3.DatabaseError as error:
+        db.close()
+        raise StoreError(f"{path}: cannot use this database ({error})") from error
+    return db
+
+
+def close_database() -> None:
+    current = database.obj
+    if current is not None and not current.is_closed():
+        current.close()
+
+
+def schema_version(db: SqliteDatabase) -> int:
+    has_meta = db.execute_sql(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
+    ).fetchone()
+    if not has_meta:
+        return 0
+    row = db.execute_sql("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _statements(script: str) -> Iterator[str]:
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            if pending.strip():
+                yield pending
+            pending = ""
+
+
+def _migrate(db: SqliteDatabase) -> None:
+    if schema_version(db) == SCHEMA_VERSION:
+        return
+    with db.atomic("IMMEDIATE"):
+        version = schema_version(db)  # again, now that we hold the write lock
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"the database is at schema version {version}, newer than this leadterm "
+                f"({SCHEMA_VERSION}); upgrade leadterm"
+            )
+        for number in range(version + 1, SCHEMA_VERSION + 1):
+            for statement in _statements(MIGRATIONS[number - 1]):
+                db.execute_sql(statement)
+            db.execute_sql(
+                "INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (str(number),),
+            )
+
+
+@contextmanager
+def write() -> Iterator[None]:
+    """A ``BEGIN IMMEDIATE`` transaction: take the write lock before reading what we change.
+
+    It must be the outermost transaction, or peewee would silently make it a savepoint
+    without the lock.
+    """
+    db = database.obj
+    if db.in_transaction():
+        raise RuntimeError("write() must not be nested in another transaction")
+    with db.atomic("IMMEDIATE"):
+        yield

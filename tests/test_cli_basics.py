@@ -1,0 +1,124 @@
+"""The command line's contract: version, init, options, exit codes and messages."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import ADA, MONDAY_9AM, Workspace, add_leads
+
+
+def test_version() -> None:
+    done = subprocess.run([sys.executable, "-m", "leadterm", "--version"], capture_output=True, text=True)
+    assert done.returncode == 0
+    assert done.stdout.strip() == "leadterm, version 0.1.0"
+
+
+def test_init_writes_the_default_config_and_the_database(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "leadterm", "init"], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "config.toml").exists()
+    assert (tmp_path / "data" / "leadterm.db").exists()
+    import tomllib
+
+    from leadterm.config import default_config_data
+
+    assert tomllib.loads((tmp_path / "config.toml").read_text()) == default_config_data()
+    again = subprocess.run([sys.executable, "-m", "leadterm", "init"], cwd=tmp_path, capture_output=True, text=True)
+    assert again.returncode == 1
+    assert "already exists" in again.stderr
+    forced = subprocess.run([sys.executable, "-m", "leadterm", "init", "--force"], cwd=tmp_path,
+                            capture_output=True, text=True)
+    assert forced.returncode == 0
+    assert (tmp_path / "config.toml.bak").exists()
+
+
+def test_an_invalid_config_is_refused_with_the_key_path(ws: Workspace) -> None:
+    ws.write_config(lambda data: data["sla"].update(accept_within="4 hours-ish"))
+    result = ws.run("queue --json", actor="alice")
+    assert result.code == 2
+    assert "sla.accept_within" in result.err
+    assert result.out == ""
+
+
+def test_unknown_key_in_config_is_refused(ws: Workspace) -> None:
+    ws.write_config(lambda data: data["scoring"].update(mql_treshold=40))
+    result = ws.run("tick")
+    assert result.code == 2
+    assert "scoring.mql_treshold" in result.err and "unknown key" in result.err
+
+
+def test_a_missing_config_says_how_to_make_one(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "leadterm", "tick", "--config", str(tmp_path / "nope.toml")],
+                          capture_output=True, text=True)
+    assert done.returncode == 2
+    assert "leadterm init" in done.stderr
+
+
+def test_bad_now_is_bad_usage(ws: Workspace) -> None:
+    result = ws.run("tick", now="next tuesday")
+    assert result.code == 2
+    assert "--now" in result.err and "next tuesday" in result.err
+
+
+def test_unknown_acting_rep_is_refused(ws: Workspace) -> None:
+    result = ws.run("queue", actor="mallory")
+    assert result.code == 1
+    assert "unknown rep 'mallory'" in result.err
+
+
+def test_queue_needs_to_know_who_is_asking(ws: Workspace) -> None:
+    result = ws.run("queue")
+    assert result.code == 2
+    assert "--as" in result.err
+
+
+def test_leadterm_user_environment_variable_names_the_rep(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text(Path("config.toml").read_text())
+    env = {**os.environ, "LEADTERM_USER": "bob"}
+    done = subprocess.run([sys.executable, "-m", "leadterm", "queue", "--json"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_unknown_lead_is_refused_and_changes_nothing(ws: Workspace) -> None:
+    add_leads(ws, [ADA], now=MONDAY_9AM)
+    for command in ("accept 99", "show nobody@example.com", "qualify 99"):
+        result = ws.run(command, actor="alice", now=MONDAY_9AM)
+        assert result.code == 1, command
+        assert "no lead" in result.err
+    assert ws.ok("show 1", now=MONDAY_9AM)["history"] == []
+
+
+def test_json_output_is_one_document_and_nothing_else(ws: Workspace) -> None:
+    add_leads(ws, [ADA], now=MONDAY_9AM)
+    result = ws.run("show ada@acme.com --json", now=MONDAY_9AM)
+    assert result.code == 0
+    assert result.json["email"] == "ada@acme.com"
+    assert result.out.lstrip().startswith("{") and result.out.rstrip().endswith("}")
+
+
+def test_lead_may_be_named_by_email_in_any_case(ws: Workspace) -> None:
+    add_leads(ws, [ADA], now=MONDAY_9AM)
+    assert ws.ok("show ' ADA@Acme.COM '", now=MONDAY_9AM)["id"] == 1
+
+
+def test_db_option_overrides_app_database(ws: Workspace) -> None:
+    other = ws.root / "elsewhere" / "other.db"
+    add_leads(ws, [ADA], now=MONDAY_9AM)
+    result = ws.run(["show", "1", "--json", "--db", str(other)], now=MONDAY_9AM)
+    assert result.code == 1  # a fresh database: no lead 1 there
+    assert other.exists()
+
+
+def test_bare_command_prints_help(ws: Workspace) -> None:
+    from click.testing import CliRunner
+
+    from leadterm.cli import main
+
+    result = CliRunner().invoke(main, [])
+    assert result.exit_code == 0
+    assert "queue" in result.output and "tick" in result.output

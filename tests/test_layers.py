@@ -1,0 +1,75 @@
+"""The layers keep to their lanes: engine/ is pure, the command line never loads Textual."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import leadterm
+
+PACKAGE = Path(leadterm.__file__).parent
+
+
+def _imports(folder: Path) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for path in folder.rglob("*.py"):
+        names: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names.add(node.module.split(".")[0])
+        found[str(path.relative_to(PACKAGE))] = names
+    return found
+
+
+def test_engine_imports_neither_textual_nor_peewee() -> None:
+    offenders = {
+        module: sorted(names & {"textual", "peewee", "playhouse", "rich", "sqlite3"})
+        for module, names in _imports(PACKAGE / "engine").items()
+    }
+    assert {module: names for module, names in offenders.items() if names} == {}
+
+
+def test_engine_does_not_reach_up_into_store_service_or_front_ends() -> None:
+    for path in (PACKAGE / "engine").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for layer in ("leadterm.store", "leadterm.service", "leadterm.cli", "leadterm.ui"):
+            assert layer not in text, f"{path.name} imports {layer}"
+
+
+def test_store_does_not_import_services_or_front_ends() -> None:
+    for path in (PACKAGE / "store").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for layer in ("leadterm.service", "leadterm.cli", "leadterm.ui", "textual"):
+            assert layer not in text, f"{path.name} imports {layer}"
+
+
+def _loaded_after(code: str) -> set[str]:
+    probe = f"import sys\n{code}\nprint(' '.join(sorted(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return set(done.stdout.split())
+
+
+def test_importing_the_engine_loads_no_textual_or_peewee() -> None:
+    loaded = _loaded_after(
+        "import leadterm.engine.scoring, leadterm.engine.sla, leadterm.engine.routing, leadterm.engine.clock"
+    )
+    assert not {"textual", "peewee"} & loaded
+
+
+def test_cli_commands_do_not_import_textual(tmp_path: Path) -> None:
+    code = (
+        "from click.testing import CliRunner\n"
+        "from leadterm.cli import main\n"
+        f"config = {str(tmp_path / 'config.toml')!r}\n"
+        "runner = CliRunner()\n"
+        "for args in (['init'], ['tick'], ['queue', '--as', 'alice', '--json'], ['show', '1'],\n"
+        "             ['accept', '1', '--as', 'alice'], ['--help']):\n"
+        "    runner.invoke(main, args + (['--config', config] if args != ['--help'] else []))\n"
+    )
+    loaded = _loaded_after(code)
+    assert "leadterm.cli" in loaded and "leadterm.service.worker" in loaded  # the probe really ran
+    assert not any(name == "textual" or name.startswith("textual.") for name in loaded)
