@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,14 +28,17 @@ def field_value(fields: Mapping[str, Any], name: str) -> Any:
 
 
 def as_number(value: Any) -> float | None:
+    """A finite number, or None ("NaN" and "inf" are not numbers: NaN would pass any bounds)."""
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        return float(value)
-    try:
-        return float(str(value).strip().replace(",", ""))
-    except ValueError:
-        return None
+        number = float(value)
+    else:
+        try:
+            number = float(str(value).strip().replace(",", ""))
+        except ValueError:
+            return None
+    return number if math.isfinite(number) else None
 
 
 def _text(value: Any) -> str | None:

@@ -17,7 +17,7 @@ from typing import Any
 from leadterm.config.schema import BehaviourRule, DisqualifyRule, Scoring, Tiers
 from leadterm.engine.matching import field_matches, field_value
 
-__all__ = ["Activity", "Evaluation", "Driver", "EventFact", "Score", "ScoringModel"]
+__all__ = ["Activity", "CompiledDecay", "CompiledRule", "Evaluation", "Driver", "EventFact", "Score", "ScoringModel"]
 
 _DAY = 86400
 
@@ -88,13 +88,24 @@ class Score:
 
 
 @dataclass(frozen=True, slots=True)
-class _Rule:
+class CompiledRule:
+    """A behaviour rule in whole seconds. A threshold rule counts events with
+    ``now - span <= occurred_at <= now``; such an event leaves the window at ``occurred_at + span + 1``."""
+
     event: str
     points: int
     cap: int | None
     at_least: int | None
-    window: float | None  # seconds, threshold rules only
+    span: int | None  # threshold rules only: floor(within_days × 86400)
     tier1: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledDecay:
+    after: int
+    """Seconds since the latest event from which the step applies: ceil(after_days × 86400)."""
+    days: float
+    multiplier: Fraction
 
 
 def _round_half_up(value: Fraction) -> int:
@@ -109,35 +120,33 @@ class ScoringModel:
         self.threshold = scoring.mql_threshold
         self.tier2_min = tiers.tier2_min_score
         self.rules: tuple[BehaviourRule, ...] = scoring.behaviour
-        self._rules = tuple(
-            _Rule(
+        self.compiled = tuple(
+            CompiledRule(
                 rule.event,
                 rule.points,
                 rule.max_times,
                 rule.at_least,
-                None if rule.within_days is None else rule.within_days * _DAY,
+                None if rule.within_days is None else math.floor(rule.within_days * _DAY),
                 rule.tier == 1,
             )
             for rule in scoring.behaviour
         )
-        # (after seconds, multiplier as an exact fraction), ascending
-        self._decay = tuple(
-            (step.after_days * _DAY, step.after_days, Fraction(repr(float(step.multiplier))))
+        # ascending; the multiplier as an exact fraction of its decimal spelling (0.3 is 3/10)
+        self.decay = tuple(
+            CompiledDecay(math.ceil(step.after_days * _DAY), step.after_days, Fraction(repr(float(step.multiplier))))
             for step in scoring.decay
         )
 
     # -- what the store must count ------------------------------------------------------------
     def window_starts(self, now: int) -> tuple[int | None, ...]:
         """Per behaviour rule, the earliest event time it counts (None: no lower bound)."""
-        return tuple(
-            None if rule.window is None else math.ceil(now - rule.window) for rule in self._rules
-        )
+        return tuple(None if rule.span is None else now - rule.span for rule in self.compiled)
 
     def tally(self, events: Iterable[EventFact], now: int) -> Activity:
         """The Activity of a list of events (what the store computes in SQL)."""
         starts = self.window_starts(now)
-        counts = [0] * len(self._rules)
-        firsts: list[int | None] = [None] * len(self._rules)
+        counts = [0] * len(self.compiled)
+        firsts: list[int | None] = [None] * len(self.compiled)
         last = upcoming = None
         for event in events:
             at = event.occurred_at
@@ -145,7 +154,7 @@ class ScoringModel:
                 upcoming = at if upcoming is None else min(upcoming, at)
                 continue
             last = at if last is None else max(last, at)
-            for index, rule in enumerate(self._rules):
+            for index, rule in enumerate(self.compiled):
                 if rule.event == event.type and (starts[index] is None or at >= starts[index]):
                     counts[index] += 1
                     first = firsts[index]
@@ -167,16 +176,16 @@ class ScoringModel:
         tier1 = False
         next_change = activity.next_event_at
         counts, firsts = activity.counts, activity.window_first
-        for index, rule in enumerate(self._rules):
+        for index, rule in enumerate(self.compiled):
             count = counts[index]
             if not count:
                 continue
-            if rule.window is not None:
+            if rule.span is not None:
                 if count >= rule.at_least:  # type: ignore[operator]
                     behaviour += rule.points
                     tier1 = tier1 or rule.tier1
                     # the first moment the oldest counted event is out of the window
-                    leaves = math.floor(firsts[index] + rule.window) + 1  # type: ignore[operator]
+                    leaves = firsts[index] + rule.span + 1  # type: ignore[operator]
                     if next_change is None or leaves < next_change:
                         next_change = leaves
             else:
@@ -186,13 +195,13 @@ class ScoringModel:
         decay_days = None
         decayed = behaviour
         last = activity.last_event_at
-        if behaviour and last is not None and self._decay:
+        if behaviour and last is not None and self.decay:
             age = now - last
-            for after, days, step_multiplier in self._decay:
-                if age >= after:
-                    multiplier, decay_days = step_multiplier, days
+            for step in self.decay:
+                if age >= step.after:
+                    multiplier, decay_days = step.multiplier, step.days
                 else:
-                    starts = last + math.ceil(after)
+                    starts = last + step.after
                     if next_change is None or starts < next_change:
                         next_change = starts
                     break
@@ -206,14 +215,18 @@ class ScoringModel:
         return evaluation.tier1 or evaluation.points >= self.threshold
 
     def tier(self, evaluation: Evaluation) -> int:
-        if evaluation.tier1:
-            return 1
-        return 2 if evaluation.points >= self.tier2_min else 3
+        return self.tier_for(evaluation.points, evaluation.tier1)
 
-    def mql_reason(self, evaluation: Evaluation) -> str:
-        if evaluation.tier1:
-            return f"raised a hand (tier-1 action), score {evaluation.points}"
-        return f"score {evaluation.points} reached the MQL bar of {self.threshold}"
+    def tier_for(self, points: int, tier1: bool) -> int:
+        """1 for a hand-raiser, 2 at or above tiers.tier2_min_score, else 3."""
+        if tier1:
+            return 1
+        return 2 if points >= self.tier2_min else 3
+
+    def mql_reason(self, points: int, tier1: bool) -> str:
+        if tier1:
+            return f"raised a hand (tier-1 action), score {points}"
+        return f"score {points} reached the MQL bar of {self.threshold}"
 
     # -- explanation --------------------------------------------------------------------------
     def explain(self, fields: Mapping[str, Any], events: Sequence[EventFact], now: int) -> Score:
@@ -228,9 +241,9 @@ class ScoringModel:
         activity = self.tally(events, now)
         evaluation = self.evaluate(fit, activity, now)
         starts = self.window_starts(now)
-        for index, (config_rule, rule) in enumerate(zip(self.rules, self._rules)):
+        for index, (config_rule, rule) in enumerate(zip(self.rules, self.compiled)):
             count = activity.counts[index]
-            if not count or (rule.window is not None and count < rule.at_least):  # type: ignore[operator]
+            if not count or (rule.span is not None and count < rule.at_least):  # type: ignore[operator]
                 continue
             fired = sorted(
                 (
@@ -242,7 +255,7 @@ class ScoringModel:
                 ),
                 key=lambda event: event.occurred_at,
             )
-            if rule.window is not None:
+            if rule.span is not None:
                 points = rule.points
                 evidence = f"{count} × {rule.event} in the last {_days(config_rule.within_days)} days"
             else:

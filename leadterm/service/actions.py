@@ -13,7 +13,7 @@ from leadterm.engine.lifecycle import LOST, MQL, NURTURE, SAL, SQL, WON, MoveRef
 from leadterm.engine.routing import Decision
 from leadterm.service.context import Context
 from leadterm.service.errors import Invalid, Refused
-from leadterm.service.handoff import apply, give, load_lead
+from leadterm.service.handoff import apply, give, load_lead, routing_changed
 from leadterm.store import journal, team, write
 from leadterm.store.records import LeadRecord
 
@@ -112,6 +112,7 @@ def reject(context: Context, ref: int | str, reason_code: str, note: str | None 
             {"stage": reason.to, "stage_reason": reason_code, "owner": None, "recheck_at": recheck_at},
         )
         team.end_assignment(lead.id, now, f"rejected: {reason_code}")
+        routing_changed()
         detail = {"from": lead.stage, "to": reason.to, "label": reason.label}
         if note:
             detail["note"] = note
@@ -160,6 +161,7 @@ def qualify(context: Context, ref: int | str) -> Outcome:
         now = context.now()
         updated = apply(context, lead, {"stage": SQL})
         journal.record(lead.id, now, rep.handle, "sql")
+        routing_changed()  # an sql lead no longer counts against capacity
     return Outcome(updated, f"lead {lead.id} qualified (sql)")
 
 
@@ -191,6 +193,7 @@ def assign(context: Context, ref: int | str, handle: str) -> Outcome:
         action = "reassigned" if lead.owner else "routed"
         decision = Decision(handle, "manual", None, f"assigned by {lead_rep.handle}")
         updated = give(context, lead, decision, actor=lead_rep.handle, action=action)
+        routing_changed()
     return Outcome(updated, f"lead {lead.id} assigned to {handle}")
 
 
@@ -204,4 +207,5 @@ def set_away(context: Context, handle: str, away: bool) -> Outcome:
         if not team.set_away(handle, away, now):
             return Outcome(None, f"{handle} is already {'away' if away else 'available'}")
         journal.record(None, now, lead_rep.handle, state, None, None, {"rep": handle})
+        routing_changed()
     return Outcome(None, f"{handle} is {'away' if away else 'back'}")

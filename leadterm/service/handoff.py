@@ -10,9 +10,10 @@ from leadterm.engine.routing import Decision, account_domain
 from leadterm.service.context import Context
 from leadterm.service.errors import Refused
 from leadterm.store import journal, leads, team
+from leadterm.store.meta import set_meta
 from leadterm.store.records import LeadRecord
 
-__all__ = ["apply", "clock_columns", "give", "managers_of", "load_lead"]
+__all__ = ["apply", "clock_columns", "give", "managers_of", "load_lead", "routing_changed"]
 
 
 def load_lead(ref: int | str) -> LeadRecord:
@@ -20,6 +21,12 @@ def load_lead(ref: int | str) -> LeadRecord:
     if lead is None:
         raise Refused(f"no lead {ref}")
     return lead
+
+
+def routing_changed() -> None:
+    """Something happened that can make a waiting (unroutable) MQL routable: a rep is back,
+    a rep has room again, an account owner was set. The next worker pass retries them."""
+    set_meta("routing_retry", "1")
 
 
 def clock_columns(context: Context, lead: LeadRecord) -> dict[str, Any]:

@@ -22,9 +22,12 @@ from leadterm.engine.values import ValueProblem, clean_text, parse_count, parse_
 from leadterm.service.context import Context
 from leadterm.service.csvfile import CsvSource, RejectWriter
 from leadterm.service.errors import Invalid
+from leadterm.service.handoff import routing_changed
 from leadterm.service.scoring import fit_row
 from leadterm.store import database, write
 from leadterm.store import events as event_store
+from leadterm.store import leads as lead_store
+from leadterm.store import scores
 
 __all__ = ["ImportReport", "import_leads", "import_events", "import_accounts", "Progress"]
 
@@ -174,17 +177,19 @@ def _write_leads(context: Context, chunk: list[tuple[int, list[str]]], source: C
                 updates[incoming["email"]] = current
             report.updated += 1
         columns_out = ("email", "email_display", *_LEAD_DATA, "form", "fit_points", "disqualifier")
+        last_id = lead_store.max_id()
         database.obj.cursor().executemany(
-            f"INSERT INTO lead ({', '.join(columns_out)}, score_due_at, inserted_at, updated_at) "
-            f"VALUES ({', '.join('?' * len(columns_out))}, 0, ?, ?)",
+            f"INSERT INTO lead ({', '.join(columns_out)}, inserted_at, updated_at) "
+            f"VALUES ({', '.join('?' * len(columns_out))}, ?, ?)",
             [(*_lead_columns(context, lead, columns_out), now, now) for lead in inserts.values()],
         )
+        scores.add_new_leads(last_id)
         changed_out = (*_LEAD_DATA, "form", "fit_points", "disqualifier")
         database.obj.cursor().executemany(
-            f"UPDATE lead SET {', '.join(f'{name} = ?' for name in changed_out)}, score_due_at = 0, "
-            "updated_at = ? WHERE id = ?",
+            f"UPDATE lead SET {', '.join(f'{name} = ?' for name in changed_out)}, updated_at = ? WHERE id = ?",
             [(*_lead_columns(context, lead, changed_out), now, lead["id"]) for lead in updates.values()],
         )
+        scores.mark_due(lead["id"] for lead in updates.values())
 
 
 def _lead_columns(context: Context, lead: dict[str, Any], names: tuple[str, ...]) -> tuple[Any, ...]:
@@ -243,7 +248,7 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
                 batch.append((lead_id, kind, at, (raw.get("detail") or "").strip()))  # type: ignore[arg-type]
             with write():
                 new = event_store.insert_many(batch)
-                event_store.mark_due({row[0] for row in batch})
+                scores.mark_due({row[0] for row in batch})
             report.inserted += new
             report.duplicates += len(batch) - new
     finally:
@@ -288,6 +293,7 @@ def import_accounts(context: Context, path: Path, mapping: Mapping[str, str] | N
                         rejects.add(line, str(problem), values)
                         continue
                     _upsert_account(domain, clean_text(raw.get("name")), owner, now, report)
+                routing_changed()
     finally:
         report.rejected = rejects.count
         closed = rejects.close()

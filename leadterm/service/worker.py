@@ -13,11 +13,12 @@ from datetime import datetime
 
 from leadterm.engine.lifecycle import DISQUALIFIED, LEAD, MQL
 from leadterm.engine.routing import Router, RoutingState, account_domain
-from leadterm.engine.times import to_iso
+from leadterm.engine.times import to_epoch, to_iso
 from leadterm.service.context import SYSTEM, Context
-from leadterm.service.handoff import apply, give, managers_of
-from leadterm.service.scoring import Rescored, refresh_fit, rescore_due
-from leadterm.store import journal, leads, team, write
+from leadterm.service.handoff import apply, give, managers_of, routing_changed
+from leadterm.service.scoring import Rescored, fingerprint, refresh_fit, rescore
+from leadterm.store import journal, leads, scores, team, write
+from leadterm.store.meta import get_meta, set_meta
 from leadterm.store.records import LeadRecord
 
 __all__ = ["TickReport", "tick", "run_worker"]
@@ -42,9 +43,10 @@ def tick(context: Context) -> TickReport:
     """One worker pass at ``context.now()``."""
     report = TickReport()
     with write():
-        refresh_fit(context)
-        rescored = rescore_due(context)
+        rules_changed = refresh_fit(context)
+        rescored = rescore(context, everything=rules_changed)
         report.rescored = len(rescored)
+        # only a rescored lead (new data, time passing, recycled, new rules) can newly qualify
         _qualify(context, rescored, report)
         router = _route(context, report)
         _escalate(context, router, report)
@@ -53,37 +55,39 @@ def tick(context: Context) -> TickReport:
 
 
 def _qualify(context: Context, rescored: list[Rescored], report: TickReport) -> None:
-    now = context.now()
+    """Of the leads just rescored, those at stage ``lead`` that match a disqualify rule are
+    disqualified; those at the MQL bar or with a tier-1 action become MQLs."""
+    if not rescored:
+        return
     model = context.scoring
-    rules = {rule.name: rule for rule in context.config.scoring.disqualify}
-    history = []
-    for item in rescored:
-        if item.stage != LEAD:
+    at_stage_lead = leads.still_leads([lead.lead_id for lead in rescored])  # id → disqualify rule
+    candidates = [
+        (lead.lead_id, lead.score, lead.tier1, at_stage_lead[lead.lead_id])
+        for lead in rescored
+        if lead.lead_id in at_stage_lead
+        and (at_stage_lead[lead.lead_id] is not None or lead.tier1 or lead.score >= model.threshold)
+    ]
+    if not candidates:
+        return
+    now = context.now()
+    reasons = {rule.name: rule.reason for rule in context.config.scoring.disqualify}
+    route_due = context.sla.route_due(now)
+    history, disqualified, qualified = [], [], []
+    for lead_id, score, tier1, disqualifier in candidates:
+        if disqualifier is not None:
+            reason = reasons.get(disqualifier, disqualifier)
+            disqualified.append((DISQUALIFIED, reason, to_epoch(now), lead_id))
+            history.append((lead_id, now, SYSTEM, "disqualified", reason, None, {"rule": disqualifier}))
             continue
-        if item.disqualifier is not None:
-            rule = rules.get(item.disqualifier)
-            reason = rule.reason if rule else item.disqualifier
-            leads.update(item.lead_id, {"stage": DISQUALIFIED, "stage_reason": reason}, now)
-            history.append((item.lead_id, now, SYSTEM, "disqualified", reason, None, {"rule": item.disqualifier}))
-            report.disqualified += 1
-        elif model.qualifies(item.evaluation):
-            tier = model.tier(item.evaluation)
-            route_due = context.sla.route_due(now)
-            leads.update(
-                item.lead_id,
-                {
-                    "stage": MQL, "tier": tier, "mql_at": now, "route_due": route_due, "due_at": route_due,
-                    "owner": None, "routed_group": None, "routed_via": None, "assigned_at": None,
-                    "accepted_at": None, "first_touch_at": None, "accept_due": None,
-                    "first_touch_due": None, "escalation_level": 0, "escalate_at": None,
-                    "stage_reason": None, "unroutable_since": None,
-                },
-                now,
-            )
-            detail = {"score": item.evaluation.points, "tier": tier}
-            history.append((item.lead_id, now, SYSTEM, "mql", model.mql_reason(item.evaluation), None, detail))
-            report.qualified += 1
+        tier = model.tier_for(score, tier1)
+        qualified.append((tier, to_epoch(now), to_epoch(route_due), to_epoch(route_due), to_epoch(now), lead_id))
+        history.append((lead_id, now, SYSTEM, "mql", model.mql_reason(score, tier1), None,
+                        {"score": score, "tier": tier}))
+    leads.update_many(("stage", "stage_reason", "updated_at"), disqualified)
+    leads.make_mqls(qualified)
     journal.record_many(history)
+    report.disqualified += len(disqualified)
+    report.qualified += len(qualified)
 
 
 def _router(context: Context, pending: list[LeadRecord]) -> tuple[Router, dict[str, str]]:
@@ -96,7 +100,12 @@ def _router(context: Context, pending: list[LeadRecord]) -> tuple[Router, dict[s
 
 
 def _route(context: Context, report: TickReport) -> Router | None:
-    pending = leads.unrouted()
+    rules = fingerprint(context.config.routing, context.config.reps)
+    retry = get_meta("routing_retry") == "1" or get_meta("routing_fingerprint") != rules
+    if retry:
+        set_meta("routing_retry", "0")
+        set_meta("routing_fingerprint", rules)
+    pending = leads.unrouted(include_tried=retry)
     if not pending:
         return None
     now = context.now()
@@ -168,6 +177,7 @@ def _reassign(context: Context, router: Router, lead: LeadRecord, base: datetime
     reason = f"breached since {to_iso(base)}; {decision.reason}"
     give(context, lead, decision, actor=SYSTEM, action="reassigned", level=2, reason=reason)
     router.commit(decision, previous=lead.owner)
+    routing_changed()  # the old owner has room again
     who = lead.name or lead.email_display
     journal.notify(
         [
@@ -181,7 +191,8 @@ def _reassign(context: Context, router: Router, lead: LeadRecord, base: datetime
 def _recycle(context: Context, report: TickReport) -> None:
     now = context.now()
     for lead in leads.rechecks_due(now):
-        apply(context, lead, {"stage": LEAD, "recheck_at": None, "score_due_at": 0})
+        apply(context, lead, {"stage": LEAD, "recheck_at": None})
+        scores.mark_due([lead.id])
         journal.record(lead.id, now, SYSTEM, "recycled", f"recheck after {lead.stage_reason or 'nurture'}")
         report.recycled += 1
 

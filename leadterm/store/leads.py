@@ -1,17 +1,15 @@
-"""Lead queries and updates."""
+"""Lead queries and updates (plain SQL: these run on every worker pass and every screen refresh)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from peewee import SQL, fn
-
-from leadterm.engine.lifecycle import MQL, NURTURE, OPEN_STAGES
+from leadterm.engine.lifecycle import OPEN_STAGES
 from leadterm.engine.times import to_epoch
 from leadterm.store.db import database
-from leadterm.store.models import Lead
 from leadterm.store.records import LeadRecord, lead_from_row
 
 __all__ = [
@@ -23,17 +21,28 @@ __all__ = [
     "unrouted",
     "escalations_due",
     "rechecks_due",
+    "make_mqls",
+    "still_leads",
+    "max_id",
     "open_counts",
-    "count",
 ]
 
 
-def _records(query: Any) -> list[LeadRecord]:
-    return [lead_from_row(row) for row in query.dicts()]
+#: A lead row with its score columns; queries add WHERE / ORDER BY.
+SELECT_LEAD = (
+    "SELECT lead.*, lead_score.score, lead_score.tier1_fired, lead_score.due_at AS score_due_at "
+    "FROM lead JOIN lead_score ON lead_score.lead_id = lead.id"
+)
+
+
+def _records(sql: str, params: Sequence[Any] = ()) -> list[LeadRecord]:
+    cursor = database.obj.execute_sql(sql, params)
+    names = [column[0] for column in cursor.description]
+    return [lead_from_row(dict(zip(names, row))) for row in cursor]
 
 
 def get(lead_id: int) -> LeadRecord | None:
-    rows = _records(Lead.select().where(Lead.id == lead_id))
+    rows = _records(f"{SELECT_LEAD} WHERE lead.id = ?", (lead_id,))
     return rows[0] if rows else None
 
 
@@ -41,26 +50,36 @@ def find(ref: int | str) -> LeadRecord | None:
     """By id (an int) or normalised email (a str)."""
     if isinstance(ref, int):
         return get(ref)
-    rows = _records(Lead.select().where(Lead.email == ref))
+    rows = _records(f"{SELECT_LEAD} WHERE lead.email = ?", (ref,))
     return rows[0] if rows else None
 
 
-def _db_value(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return to_epoch(value)
-    return value
+@lru_cache(maxsize=256)
+def _update_sql(columns: tuple[str, ...]) -> str:
+    return f"UPDATE lead SET {', '.join(f'{name} = ?' for name in columns)} WHERE id = ?"
 
 
 def update(lead_id: int, changes: Mapping[str, Any], now: datetime) -> None:
-    values = {name: _db_value(value) for name, value in changes.items()}
+    values = {name: to_epoch(value) if isinstance(value, datetime) else value for name, value in changes.items()}
     values["updated_at"] = to_epoch(now)
-    Lead.update(values).where(Lead.id == lead_id).execute()
+    database.obj.execute_sql(_update_sql(tuple(values)), (*values.values(), lead_id))
 
 
 def update_many(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """One executemany of ``UPDATE lead SET c1 = ?, ... WHERE id = ?``; rows end with the id."""
-    assignments = ", ".join(f"{name} = ?" for name in columns)
-    database.obj.cursor().executemany(f"UPDATE lead SET {assignments} WHERE id = ?", rows)
+    database.obj.cursor().executemany(_update_sql(tuple(columns)), rows)
+
+
+def make_mqls(rows: Iterable[tuple[int, int, int, int, int, int]]) -> None:
+    """(tier, mql_at, route_due, due_at, now, id) rows: each lead starts a new MQL cycle, keeping
+    nothing of a previous assignment."""
+    database.obj.cursor().executemany(
+        "UPDATE lead SET stage = 'mql', tier = ?, mql_at = ?, route_due = ?, due_at = ?, "
+        "owner = NULL, routed_group = NULL, routed_via = NULL, assigned_at = NULL, accepted_at = NULL, "
+        "first_touch_at = NULL, accept_due = NULL, first_touch_due = NULL, escalation_level = 0, "
+        "escalate_at = NULL, stage_reason = NULL, unroutable_since = NULL, updated_at = ? WHERE id = ?",
+        rows,
+    )
 
 
 def queue(owner: str | None, stages: Sequence[str] = OPEN_STAGES) -> list[LeadRecord]:
@@ -68,57 +87,54 @@ def queue(owner: str | None, stages: Sequence[str] = OPEN_STAGES) -> list[LeadRe
 
     ``owner=None`` gives every open lead, unassigned MQLs included.
     """
-    query = Lead.select().where(Lead.stage.in_(list(stages)))
-    if owner is not None:
-        query = query.where(Lead.owner == owner)
-    query = query.order_by(
-        fn.COALESCE(Lead.tier, 9), Lead.due_at.is_null(), Lead.due_at, Lead.id
+    marks = ", ".join("?" * len(stages))
+    where = f"lead.stage IN ({marks})" + (" AND lead.owner = ?" if owner is not None else "")
+    params = [*stages] + ([owner] if owner is not None else [])
+    return _records(
+        f"{SELECT_LEAD} WHERE {where} ORDER BY COALESCE(tier, 9), lead.due_at IS NULL, lead.due_at, lead.id", params
     )
-    return _records(query)
 
 
-def unrouted() -> list[LeadRecord]:
-    """MQLs nobody owns, oldest first (mql_at, then id)."""
-    query = (
-        Lead.select()
-        # literal, so SQLite can use the partial index lead_unrouted
-        .where(SQL(f"stage = '{MQL}' AND owner IS NULL"))
-        .order_by(Lead.mql_at, Lead.id)
-    )
-    return _records(query)
+def unrouted(include_tried: bool) -> list[LeadRecord]:
+    """MQLs nobody owns, oldest first (mql_at, then id); ``include_tried`` adds those a pass
+    already found unroutable."""
+    tried = "" if include_tried else " AND unroutable_since IS NULL"
+    # literals, so SQLite can use the partial indexes lead_unrouted and lead_unrouted_untried
+    return _records(f"{SELECT_LEAD} WHERE stage = 'mql' AND owner IS NULL{tried} ORDER BY mql_at, lead.id")
 
 
 def escalations_due(now: datetime) -> list[LeadRecord]:
-    epoch = to_epoch(now)
-    query = (
-        Lead.select()
-        .where(Lead.escalate_at.is_null(False) & (Lead.escalate_at <= epoch))
-        .order_by(Lead.escalate_at, Lead.id)
+    return _records(
+        f"{SELECT_LEAD} WHERE escalate_at <= ? ORDER BY escalate_at, lead.id", (to_epoch(now),)
     )
-    return _records(query)
 
 
 def rechecks_due(now: datetime) -> list[LeadRecord]:
-    epoch = to_epoch(now)
-    query = (
-        Lead.select()
-        .where(
-            Lead.recheck_at.is_null(False) & (Lead.recheck_at <= epoch) & (Lead.stage == NURTURE)
-        )
-        .order_by(Lead.recheck_at, Lead.id)
+    return _records(
+        f"{SELECT_LEAD} WHERE recheck_at <= ? AND stage = 'nurture' ORDER BY recheck_at, lead.id",
+        (to_epoch(now),),
     )
-    return _records(query)
+
+
+def still_leads(lead_ids: Sequence[int]) -> dict[int, str | None]:
+    """Of these leads, those at stage ``lead``, with the disqualify rule each matches."""
+    found: dict[int, str | None] = {}
+    for start in range(0, len(lead_ids), 900):
+        part = lead_ids[start : start + 900]
+        cursor = database.obj.execute_sql(
+            f"SELECT id, disqualifier FROM lead WHERE stage = 'lead' AND id IN ({', '.join('?' * len(part))})", part
+        )
+        found.update(cursor.fetchall())
+    return found
+
+
+def max_id() -> int:
+    return database.obj.execute_sql("SELECT COALESCE(MAX(id), 0) FROM lead").fetchone()[0]
 
 
 def open_counts() -> dict[str, int]:
     """Open (mql or sal) leads per owner."""
-    query = (
-        Lead.select(Lead.owner, fn.COUNT(Lead.id).alias("n"))
-        .where(Lead.stage.in_(list(OPEN_STAGES)) & Lead.owner.is_null(False))
-        .group_by(Lead.owner)
+    cursor = database.obj.execute_sql(
+        "SELECT owner, COUNT(*) FROM lead WHERE stage IN ('mql', 'sal') AND owner IS NOT NULL GROUP BY owner"
     )
-    return {row["owner"]: row["n"] for row in query.dicts()}
-
-
-def count() -> int:
-    return Lead.select().count()
+    return dict(cursor.fetchall())

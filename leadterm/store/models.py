@@ -16,6 +16,7 @@ from leadterm.store.db import database
 __all__ = [
     "Meta",
     "Lead",
+    "LeadScore",
     "Event",
     "Touch",
     "Account",
@@ -55,11 +56,8 @@ class Lead(_Base):
     form = TextField(null=True)
     stage = TextField(default="lead")
     stage_reason = TextField(null=True)
-    score = IntegerField(default=0)
     fit_points = IntegerField(default=0)
-    tier1_fired = BooleanField(default=False)
     disqualifier = TextField(null=True)
-    score_due_at = IntegerField(null=True)
     tier = IntegerField(null=True)
     owner = TextField(null=True)
     routed_group = TextField(null=True)
@@ -78,6 +76,13 @@ class Lead(_Base):
     recheck_at = IntegerField(null=True)
     inserted_at = IntegerField()
     updated_at = IntegerField()
+
+
+class LeadScore(_Base):
+    lead = ForeignKeyField(Lead, column_name="lead_id", primary_key=True, backref="score_row")
+    score = IntegerField(default=0)
+    tier1_fired = BooleanField(default=False)
+    due_at = IntegerField(null=True)
 
 
 class Event(_Base):
@@ -151,4 +156,4 @@ class Notification(_Base):
     read_at = IntegerField(null=True)
 
 
-MODELS = (Meta, Lead, Event, Touch, Account, RepState, GroupCursor, Assignment, History, Notification)
+MODELS = (Meta, Lead, LeadScore, Event, Touch, Account, RepState, GroupCursor, Assignment, History, Notification)

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from leadterm.engine.times import from_epoch, to_epoch
 from leadterm.store.db import database
-from leadterm.store.models import Account, Assignment, GroupCursor, RepState, Touch
+from leadterm.store.models import Assignment, RepState, Touch
 from leadterm.store.records import AssignmentRecord, TouchRecord
 
 __all__ = [
@@ -28,7 +28,7 @@ __all__ = [
 
 
 def away_handles() -> set[str]:
-    return {row.handle for row in RepState.select(RepState.handle).where(RepState.away == True)}  # noqa: E712
+    return {row[0] for row in database.obj.execute_sql("SELECT handle FROM rep_state WHERE away = 1")}
 
 
 def set_away(handle: str, away: bool, now: datetime) -> bool:
@@ -44,7 +44,7 @@ def set_away(handle: str, away: bool, now: datetime) -> bool:
 
 
 def cursors() -> dict[str, str]:
-    return {row.name: row.last_handle for row in GroupCursor.select()}
+    return dict(database.obj.execute_sql("SELECT name, last_handle FROM group_cursor").fetchall())
 
 
 def save_cursors(values: dict[str, str]) -> None:
@@ -58,50 +58,58 @@ def save_cursors(values: dict[str, str]) -> None:
 def account_owners(domains: Iterable[str]) -> dict[str, str]:
     wanted = sorted(set(domains))
     owners: dict[str, str] = {}
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        query = Account.select(Account.domain, Account.owner).where(
-            Account.domain.in_(chunk) & Account.owner.is_null(False)
+    for start in range(0, len(wanted), 900):
+        part = wanted[start : start + 900]
+        cursor = database.obj.execute_sql(
+            f"SELECT domain, owner FROM account WHERE owner IS NOT NULL AND domain IN ({', '.join('?' * len(part))})",
+            part,
         )
-        owners.update({row.domain: row.owner for row in query})
+        owners.update(cursor.fetchall())
     return owners
 
 
 def set_account_owner(domain: str, owner: str | None, now: datetime, name: str | None = None,
                       only_if_unowned: bool = False) -> None:
-    update = {Account.updated_at: to_epoch(now)}
-    if not only_if_unowned:
-        update[Account.owner] = owner
-        if name is not None:
-            update[Account.name] = name
-    query = Account.insert(domain=domain, name=name, owner=owner, updated_at=to_epoch(now))
+    """Set a domain's owner (and name); ``only_if_unowned`` keeps an owner already there."""
     if only_if_unowned:
-        query = query.on_conflict_ignore()
-    else:
-        query = query.on_conflict(conflict_target=[Account.domain], update=update)
-    query.execute()
+        database.obj.execute_sql(
+            "INSERT INTO account (domain, name, owner, updated_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (domain) DO UPDATE SET owner = excluded.owner, updated_at = excluded.updated_at "
+            "WHERE account.owner IS NULL",
+            (domain, name, owner, to_epoch(now)),
+        )
+        return
+    database.obj.execute_sql(
+        "INSERT INTO account (domain, name, owner, updated_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (domain) DO UPDATE SET owner = excluded.owner, "
+        "name = COALESCE(excluded.name, account.name), updated_at = excluded.updated_at",
+        (domain, name, owner, to_epoch(now)),
+    )
 
 
 def start_assignment(
     lead_id: int, rep: str, via: str, group: str | None, tier: int | None, at: datetime,
     accept_due: datetime | None, first_touch_due: datetime | None,
 ) -> None:
-    Assignment.insert(
-        lead=lead_id, rep=rep, via=via, group_name=group, tier=tier, assigned_at=to_epoch(at),
-        accept_due=to_epoch(accept_due), first_touch_due=to_epoch(first_touch_due),
-    ).execute()
+    database.obj.execute_sql(
+        "INSERT INTO assignment (lead_id, rep, via, group_name, tier, assigned_at, accept_due, first_touch_due) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (lead_id, rep, via, group, tier, to_epoch(at), to_epoch(accept_due), to_epoch(first_touch_due)),
+    )
 
 
 def end_assignment(lead_id: int, at: datetime, reason: str) -> None:
-    Assignment.update(ended_at=to_epoch(at), end_reason=reason).where(
-        (Assignment.lead == lead_id) & Assignment.ended_at.is_null()
-    ).execute()
+    database.obj.execute_sql(
+        "UPDATE assignment SET ended_at = ?, end_reason = ? WHERE lead_id = ? AND ended_at IS NULL",
+        (to_epoch(at), reason, lead_id),
+    )
 
 
 def record_first_touch(lead_id: int, at: datetime) -> None:
-    Assignment.update(first_touch_at=to_epoch(at)).where(
-        (Assignment.lead == lead_id) & Assignment.ended_at.is_null() & Assignment.first_touch_at.is_null()
-    ).execute()
+    database.obj.execute_sql(
+        "UPDATE assignment SET first_touch_at = ? WHERE lead_id = ? AND ended_at IS NULL AND first_touch_at IS NULL",
+        (to_epoch(at), lead_id),
+    )
 
 
 def assignments_for(lead_id: int) -> list[AssignmentRecord]:
