@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from leadterm import __version__
-from leadterm.cli import admin, work
+from leadterm.cli import admin, review, work
 
 __all__ = ["main"]
 
@@ -22,3 +22,4 @@ def main(ctx: click.Context) -> None:
 
 work.register(main)
 admin.register(main)
+review.register(main)

@@ -73,7 +73,7 @@ def _accept(context: Context, lead: LeadRecord, rep: Rep, reason: str | None) ->
     _move(lead, SAL, "accept")
     now = context.now()
     updated = apply(context, lead, {"stage": SAL, "accepted_at": now})
-    journal.record(lead.id, now, rep.handle, "accepted", reason)
+    journal.record(lead.id, now, rep.handle, "accepted", reason, None, {"owner": lead.owner, "tier": lead.tier})
     return updated
 
 
@@ -113,7 +113,7 @@ def reject(context: Context, ref: int | str, reason_code: str, note: str | None 
         )
         team.end_assignment(lead.id, now, f"rejected: {reason_code}")
         routing_changed()
-        detail = {"from": lead.stage, "to": reason.to, "label": reason.label}
+        detail = {"from": lead.stage, "to": reason.to, "label": reason.label, "owner": lead.owner, "tier": lead.tier}
         if note:
             detail["note"] = note
         if recheck_at is not None:

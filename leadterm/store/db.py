@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from collections.abc import Iterator
 from pathlib import Path
 
+from peewee import DatabaseError as PeeweeDatabaseError
 from peewee import DatabaseProxy, SqliteDatabase
 
 from leadterm.store.schema import MIGRATIONS, SCHEMA_VERSION
@@ -46,7 +47,10 @@ def open_database(target: str | Path) -> SqliteDatabase:
     try:
         db.connect(reuse_if_open=True)
         _migrate(db)
-    except sqlite3.DatabaseError as error:
+    except StoreError:
+        db.close()
+        raise
+    except (sqlite3.DatabaseError, PeeweeDatabaseError) as error:  # peewee re-raises its own class
         db.close()
         raise StoreError(f"{path}: cannot use this database ({error})") from error
     return db

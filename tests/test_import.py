@@ -1,0 +1,111 @@
+"""CSV import: columns, identity, idempotence, rejected rows and the summary's arithmetic."""
+
+from __future__ import annotations
+
+import csv
+
+from conftest import MONDAY_9AM, Workspace
+
+
+def counts(report: dict) -> tuple[int, int, int, int, int]:
+    assert report["read"] == report["inserted"] + report["updated"] + report["duplicates"] + report["rejected"]
+    return report["read"], report["inserted"], report["updated"], report["duplicates"], report["rejected"]
+
+
+def test_spec_columns_import_and_keep_other_columns_as_form_answers(ws: Workspace) -> None:
+    path = ws.csv("leads.csv", "email,first_name,last_name,company,title,industry,company_size,country,phone,"
+                               "source,created_at,Budget,Timeline\n"
+                               "ada@acme.com,Ada,Lovelace,Acme,CTO,Software,250,US,02134 555,ads,"
+                               "2026-11-01T10:00:00Z,50k,Q1\n")
+    report = ws.ok(f"import leads {path}", now=MONDAY_9AM)
+    assert counts(report) == (1, 1, 0, 0, 0)
+    assert report["extra_columns"] == ["Budget", "Timeline"]
+    brief = ws.ok("show 1", now=MONDAY_9AM)
+    assert brief["form"] == {"Budget": "50k", "Timeline": "Q1"}
+    assert brief["phone"] == "02134 555"  # text stays text
+    assert brief["company_size"] == 250 and brief["created_at"] == "2026-11-01T10:00:00Z"
+
+
+def test_headers_match_case_and_space_insensitively_with_crm_aliases(ws: Workspace) -> None:
+    path = ws.csv("hubspot.csv", " EMAIL ,First Name,Company Name,Job Title,Number of Employees,Lead Source\n"
+                                 "bo@beta.io,Bo,Beta,VP Sales,1200,webinar\n")
+    counts(ws.ok(f"import leads {path}", now=MONDAY_9AM))
+    brief = ws.ok("show bo@beta.io", now=MONDAY_9AM)
+    assert (brief["first_name"], brief["company"], brief["title"], brief["company_size"], brief["source"]) == (
+        "Bo", "Beta", "VP Sales", 1200, "webinar")
+
+
+def test_map_overrides_a_column(ws: Workspace) -> None:
+    path = ws.csv("odd.csv", "Contact,Org\ncy@gamma.org,Gamma\n")
+    missing = ws.run(f"import leads {path} --json", now=MONDAY_9AM)
+    assert missing.code == 2 and "no email column" in missing.err
+    report = ws.ok(["import", "leads", str(path), "--map", "Contact=email", "--map", "Org=company"], now=MONDAY_9AM)
+    assert counts(report) == (1, 1, 0, 0, 0)
+    assert ws.ok("show cy@gamma.org", now=MONDAY_9AM)["company"] == "Gamma"
+
+
+def test_one_lead_per_email_and_reimport_fills_blanks_only(ws: Workspace) -> None:
+    first = ws.csv("a.csv", "email,first_name,company\nada@acme.com,Ada,\nADA@acme.com ,Ada,Acme\n")
+    report = ws.ok(f"import leads {first}", now=MONDAY_9AM)
+    assert counts(report) == (2, 1, 1, 0, 0)  # the second row is the same lead and fills company
+    again = ws.ok(f"import leads {first}", now=MONDAY_9AM)
+    assert counts(again) == (2, 0, 0, 2, 0)  # a second run changes nothing
+    other = ws.csv("b.csv", "email,company\nada@acme.com,Acme Corp\n")
+    assert counts(ws.ok(f"import leads {other}", now=MONDAY_9AM)) == (1, 0, 0, 1, 0)
+    assert ws.ok("show 1", now=MONDAY_9AM)["company"] == "Acme"  # a filled value is not overwritten
+    assert counts(ws.ok(f"import leads {other} --overwrite", now=MONDAY_9AM)) == (1, 0, 1, 0, 0)
+    assert ws.ok("show 1", now=MONDAY_9AM)["company"] == "Acme Corp"
+
+
+def test_bad_rows_go_to_the_rejects_file_with_line_and_reason(ws: Workspace) -> None:
+    path = ws.csv("leads.csv", "email,first_name,company_size,created_at\n"
+                               "ok@acme.com,Ok,10,2026-01-01\n"
+                               ",NoEmail,10,\n"
+                               "not-an-email,Bad,10,\n"
+                               "size@acme.com,Size,lots,\n"
+                               "when@acme.com,When,10,someday\n"
+                               "ragged@acme.com,Ragged\n")
+    report = ws.ok(f"import leads {path}", now=MONDAY_9AM)
+    assert counts(report) == (6, 1, 0, 0, 5)
+    with open(report["rejects_file"], newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(row["line"], row["reason"].split(":")[0]) for row in rows] == [
+        ("3", "email"), ("4", "email"), ("5", "company_size"), ("6", "created_at"), ("7", "has 2 fields, the header has 4")]
+    assert rows[3]["created_at"] == "someday"  # the row is kept whole, as it was
+    # a clean re-run removes the stale rejects file
+    fixed = ws.csv("leads.csv", "email\nok@acme.com\n")
+    assert ws.ok(f"import leads {fixed}", now=MONDAY_9AM)["rejects_file"] is None
+    assert not (ws.root / "leads.csv.rejects.csv").exists()
+
+
+def test_events_are_idempotent_and_unknown_emails_are_rejected(ws: Workspace) -> None:
+    ws.ok(f"import leads {ws.csv('l.csv', 'email' + chr(10) + 'ada@acme.com' + chr(10))}", now=MONDAY_9AM)
+    path = ws.csv("events.csv", "email,type,occurred_at,detail\n"
+                                "ada@acme.com,page_view,2026-11-20T10:00:00Z,/\n"
+                                "ADA@ACME.COM,page_view,2026-11-20T10:00:00Z,/\n"
+                                "ada@acme.com,page_view,2026-11-20 10:00,/\n"
+                                "who@else.com,page_view,2026-11-20T10:00:00Z,/\n"
+                                "ada@acme.com,,2026-11-20T10:00:00Z,/\n"
+                                "ada@acme.com,page_view,yesterday,/\n")
+    report = ws.ok(f"import events {path}", now=MONDAY_9AM)
+    # the second row repeats the first; the third is naive 10:00 New York = 15:00 UTC, another event
+    assert counts(report) == (6, 2, 0, 1, 3)
+    assert counts(ws.ok(f"import events {path}", now=MONDAY_9AM)) == (6, 0, 0, 3, 3)
+    events = ws.ok("show 1", now=MONDAY_9AM)["events"]
+    assert [e["occurred_at"] for e in events] == ["2026-11-20T10:00:00Z", "2026-11-20T15:00:00Z"]
+    rejects = (ws.root / "events.csv.rejects.csv").read_text()
+    assert "no lead with email 'who@else.com'" in rejects and "type: missing" in rejects
+
+
+def test_a_file_that_is_not_csv_is_refused_and_nothing_is_written(ws: Workspace) -> None:
+    empty = ws.root / "empty.csv"
+    empty.write_bytes(b"")
+    zipped = ws.root / "book.csv"
+    zipped.write_bytes(b"PK\x03\x04 pretend workbook")
+    header_only = ws.csv("header.csv", "email,first_name\n")
+    for path, words in ((empty, "empty"), (zipped, "xlsx"), (header_only, "no data rows"),
+                        (ws.root / "missing.csv", "no such file")):
+        result = ws.run(f"import leads {path}", now=MONDAY_9AM)
+        assert result.code == 2, path
+        assert words in result.err and str(path) in result.err
+    assert ws.run("show 1", now=MONDAY_9AM).code == 1  # nothing was imported
