@@ -1,0 +1,206 @@
+"""The store's guarantees: schema and migrations on open, models that match the tables, an
+append-only history, the write transaction's rules, and online backups."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import peewee
+import pytest
+
+from conftest import ADA, BEA, CY, MONDAY_9AM, Workspace, add_leads
+from leadterm.store import StoreError, close_database, open_database, write
+from leadterm.store.db import schema_version
+from leadterm.store.models import MODELS, History
+from leadterm.store.schema import SCHEMA_VERSION
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Iterator[Path]:
+    yield tmp_path / "sub" / "leads.db"  # the folder does not exist yet either
+    close_database()
+
+
+def _tables(path: Path) -> list[tuple[str, str]]:
+    with sqlite3.connect(path) as con:
+        return con.execute("SELECT type, name FROM sqlite_master ORDER BY type, name").fetchall()
+
+
+def _set_version(path: Path, version: int) -> None:
+    con = sqlite3.connect(path)
+    with con:
+        con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),))
+    con.close()
+
+
+def test_a_new_file_gets_the_schema_and_the_pragmas(db_path: Path) -> None:
+    db = open_database(db_path)
+    assert db_path.is_file()
+    assert schema_version(db) == SCHEMA_VERSION
+    assert db.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert db.execute_sql("PRAGMA busy_timeout").fetchone()[0] >= 1000  # milliseconds
+    tables = {name for kind, name in _tables(db_path) if kind == "table"}
+    assert {model._meta.table_name for model in MODELS} <= tables
+    # foreign keys are enforced, not just declared
+    with pytest.raises(peewee.IntegrityError):
+        db.execute_sql("INSERT INTO touch (lead_id, rep, channel, outcome, at) VALUES (999, 'alice', 'call', 'other', 0)")
+
+
+def test_opening_again_is_a_no_op(db_path: Path) -> None:
+    db = open_database(db_path)
+    db.execute_sql("INSERT INTO meta (key, value) VALUES ('marker', 'kept')")
+    close_database()
+    before = _tables(db_path)
+    db = open_database(db_path)
+    assert schema_version(db) == SCHEMA_VERSION
+    assert _tables(db_path) == before
+    assert db.execute_sql("SELECT value FROM meta WHERE key = 'marker'").fetchone() == ("kept",)
+    assert db.execute_sql("SELECT COUNT(*) FROM meta WHERE key = 'schema_version'").fetchone() == (1,)
+
+
+def test_a_newer_schema_is_refused_and_left_alone(db_path: Path, ws: Workspace) -> None:
+    open_database(db_path)
+    close_database()
+    _set_version(db_path, SCHEMA_VERSION + 1)
+    with pytest.raises(StoreError, match="newer"):
+        open_database(db_path)
+    result = ws.run(["tick", "--db", str(db_path)], now=MONDAY_9AM)
+    assert result.code == 2 and "newer" in result.err and "Traceback" not in result.err
+    with sqlite3.connect(db_path) as con:
+        assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (
+            str(SCHEMA_VERSION + 1),
+        )
+
+
+def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path, ws: Workspace) -> None:
+    junk = tmp_path / "junk.db"
+    content = os.urandom(8192)
+    junk.write_bytes(content)
+    with pytest.raises(StoreError, match="junk.db"):
+        open_database(junk)
+    result = ws.run(["tick", "--db", str(junk)], now=MONDAY_9AM)
+    assert result.code == 2, result.err
+    assert "junk.db" in result.err and "not a database" in result.err
+    assert "Traceback" not in result.err and result.out == ""
+    assert junk.read_bytes() == content  # nothing was written into it
+
+
+def test_models_match_the_tables_column_for_column(db_path: Path) -> None:
+    db = open_database(db_path)
+    for model in MODELS:
+        info = db.execute_sql(f"PRAGMA table_info({model._meta.table_name})").fetchall()
+        assert info, f"no table {model._meta.table_name} for {model.__name__}"
+        table = {row[1]: row for row in info}  # name → (cid, name, type, notnull, default, pk)
+        assert sorted(model._meta.columns) == sorted(table), model.__name__
+        for name, field in model._meta.columns.items():
+            if not field.primary_key and not table[name][5]:
+                assert field.null == (not table[name][3]), f"{model.__name__}.{name}: nullability differs"
+
+
+def test_history_is_append_only(ws: Workspace) -> None:
+    add_leads(ws, [ADA], now=MONDAY_9AM)
+    ws.ok("away bob", actor="dana", now=MONDAY_9AM)  # writes a history row
+    db = History._meta.database.obj
+    before = db.execute_sql("SELECT * FROM history ORDER BY id").fetchall()
+    assert before and before[-1][4] == "away"
+    row_id = before[-1][0]
+    with pytest.raises(peewee.IntegrityError, match="append-only"):
+        History.update(reason="rewritten").where(History.id == row_id).execute()
+    with pytest.raises(peewee.IntegrityError, match="append-only"):
+        History.delete().where(History.id == row_id).execute()
+    # and from any other connection too: the rule lives in the database, not the app
+    con = sqlite3.connect(db.database)
+    try:
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            con.execute("DELETE FROM history")
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            con.execute("UPDATE history SET actor = 'mallory'")
+    finally:
+        con.close()
+    assert db.execute_sql("SELECT * FROM history ORDER BY id").fetchall() == before
+    # appending still works
+    History.create(lead=None, at=0, actor="system", action="note")
+    assert db.execute_sql("SELECT COUNT(*) FROM history").fetchone()[0] == len(before) + 1
+
+
+def test_write_refuses_to_be_nested(db_path: Path) -> None:
+    db = open_database(db_path)
+    with pytest.raises(RuntimeError, match="nested"):
+        with db.atomic():
+            with write():
+                pass  # pragma: no cover
+    with pytest.raises(RuntimeError, match="nested"):
+        with write():
+            with write():
+                pass  # pragma: no cover
+    assert not db.in_transaction()
+
+
+def test_write_takes_the_write_lock_before_anything_is_read(db_path: Path) -> None:
+    db = open_database(db_path)
+    other = sqlite3.connect(db_path, timeout=0, isolation_level=None)
+    try:
+        with write():
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+        other.execute("BEGIN IMMEDIATE")  # released on commit
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+    # and a failure inside rolls the whole transaction back
+    with pytest.raises(ZeroDivisionError):
+        with write():
+            db.execute_sql("INSERT INTO meta (key, value) VALUES ('half', 'done')")
+            1 / 0
+    assert db.execute_sql("SELECT COUNT(*) FROM meta WHERE key = 'half'").fetchone() == (0,)
+
+
+def _lead_rows(path: Path) -> list[tuple]:
+    con = sqlite3.connect(path)
+    try:
+        return con.execute("SELECT id, email, first_name, stage, owner FROM lead ORDER BY id").fetchall()
+    finally:
+        con.close()
+
+
+def test_backup_copies_the_database_while_it_is_in_use(ws: Workspace) -> None:
+    add_leads(ws, [ADA, BEA, CY], now=MONDAY_9AM)
+    source = ws.root / "data" / "leadterm.db"
+    committed = _lead_rows(source)
+    assert len(committed) == 3
+    # another user is in the middle of a write: the backup takes the committed state, and waits for nobody
+    writer = sqlite3.connect(source, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("UPDATE lead SET first_name = 'uncommitted'")
+        result = ws.run(["backup", str(ws.root / "copies" / "monday.db")], now=MONDAY_9AM)
+        assert result.code == 0, result.err
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    copy = ws.root / "copies" / "monday.db"
+    assert "monday.db" in result.out
+    assert _lead_rows(copy) == committed
+    con = sqlite3.connect(copy)
+    try:
+        assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (str(SCHEMA_VERSION),)
+    finally:
+        con.close()
+    # the copy is a working leadterm database
+    for lead in (ADA, BEA, CY):
+        assert ws.ok(["show", lead["email"], "--db", str(copy)], now=MONDAY_9AM)["company"] == lead["company"]
+
+
+def test_backup_refuses_an_existing_target(ws: Workspace) -> None:
+    add_leads(ws, [ADA], now=MONDAY_9AM)
+    target = ws.root / "existing.db"
+    target.write_bytes(b"keep me")
+    result = ws.run(["backup", str(target)], now=MONDAY_9AM)
+    assert result.code == 1
+    assert "already exists" in result.err
+    assert target.read_bytes() == b"keep me"
