@@ -98,8 +98,9 @@ def _in(at: datetime | None, since: datetime, until: datetime) -> bool:
     return at is not None and since <= at < until
 
 
-def _sla_outcome(fact: AssignmentFact) -> bool | None:
-    """True met, False missed, None no first-touch SLA (ended untouched before its deadline)."""
+def _sla_outcome(fact: AssignmentFact, now: datetime) -> bool | None:
+    """True met, False missed, None no first-touch SLA yet or at all: it ended untouched
+    before its deadline, or the deadline has not passed (a touch at the deadline still meets it)."""
     due = fact.first_touch_due
     if due is None:
         return None
@@ -107,7 +108,7 @@ def _sla_outcome(fact: AssignmentFact) -> bool | None:
         return fact.first_touch_at <= due
     if fact.ended_at is not None and fact.ended_at <= due:
         return None
-    return False
+    return False if now > due else None
 
 
 def _core(
@@ -183,7 +184,7 @@ def compute_metrics(
     sla = [
         (a, outcome)
         for a in assignments
-        if _in(a.first_touch_due, since, horizon) and (outcome := _sla_outcome(a)) is not None
+        if _in(a.first_touch_due, since, horizon) and (outcome := _sla_outcome(a, now)) is not None
     ]
     # a lead that became an MQL twice in the period counts once, with its latest score
     mqls = list({m.lead_id: m for m in sorted(mqls, key=lambda m: m.at) if _in(m.at, since, until)}.values())

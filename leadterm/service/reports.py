@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import tomllib
 from datetime import datetime, timedelta
 from typing import Any
@@ -137,6 +138,12 @@ def report(context: Context, since: datetime, until: datetime, fmt: str) -> str:
     return "\n".join(lines).replace("\n\n\n", "\n\n") + "\n"
 
 
+_BREAKS = re.compile(r"\r\n|[\r\n\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def _md(text: str) -> str:
-    """A table cell: pipes and line breaks from outside text cannot break the table."""
-    return text.replace("|", "\\|").replace("\n", " ")
+    """A table cell: pipes, line breaks (CR too) and control characters from outside text cannot
+    break the table or reach the terminal as escape sequences."""
+    text = _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", _BREAKS.sub(" ", text))
+    return text.replace("|", "\\|")
