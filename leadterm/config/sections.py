@@ -191,6 +191,10 @@ def _decay(t: Table) -> tuple[DecayStep, ...]:
     for r in t.tables("decay", _DECAY_KEYS) or ():
         after = r.number("after_days", low=0)
         multiplier = r.number("multiplier", low=0, high=1)
+        if multiplier is not None and round(multiplier, 4) != multiplier:
+            # scores stay exact integers (in SQL too) with multipliers of a few decimals
+            r.problems.add(r.at("multiplier"), f"expected at most 4 decimals (such as 0.3333), got {multiplier!r}")
+            multiplier = None
         if after is not None and after in seen:
             r.problems.add(r.at("after_days"), f"{after} is already used by {seen[after]} (give each after_days once)")
         elif after is not None:
