@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from leadterm.cli.common import clean, common_options, echo, emit_json, handle_errors, json_option, session
+from leadterm.cli.progress import progress_bar
 from leadterm.cli.work import _ref, _report
 from leadterm.service import actions
 from leadterm.service.errors import Invalid
@@ -26,6 +27,20 @@ def _mapping(pairs: tuple[str, ...]) -> dict[str, str]:
     return mapping
 
 
+def _importer(kind: str) -> Any:
+    if kind == "leads":
+        from leadterm.service.import_leads import import_leads
+
+        return import_leads
+    if kind == "events":
+        from leadterm.service.import_events import import_events
+
+        return import_events
+    from leadterm.service.import_accounts import import_accounts
+
+    return import_accounts
+
+
 def _print_import(report: dict[str, Any]) -> None:
     echo(
         f"{report['kind']}: read {report['read']}, inserted {report['inserted']}, updated {report['updated']}, "
@@ -33,8 +48,15 @@ def _print_import(report: dict[str, Any]) -> None:
     )
     if report["rejects_file"]:
         echo(f"rejected rows, with line numbers and reasons: {clean(report['rejects_file'])}")
+    if report["changed"]:
+        echo("changed: " + ", ".join(f"{clean(name)} on {count}" for name, count in sorted(report["changed"].items())))
+    if report["leads_created"]:
+        echo(f"leads created for unknown emails: {report['leads_created']}")
     if report["extra_columns"]:
-        echo("kept as form answers: " + ", ".join(clean(name) for name in report["extra_columns"]))
+        kept = "kept as form answers" if report["kind"] == "leads" else "not read"
+        echo(f"{kept}: " + ", ".join(clean(name) for name in report["extra_columns"]))
+    if report["ignored_columns"]:
+        echo("ignored: " + ", ".join(clean(name) for name in report["ignored_columns"]))
 
 
 def register(main: click.Group) -> None:
@@ -55,13 +77,15 @@ def register(main: click.Group) -> None:
 
     def _import_command(kind: str, extra: list[Any]) -> None:
         def command(file: str, mapping: tuple[str, ...], as_json: bool, **options: Any) -> None:
-            from leadterm.service import importer
-
-            flags = {name: options.pop(name) for name in ("overwrite",) if name in options}
+            flags = {name: options.pop(name) for name in ("overwrite", "create_leads") if name in options}
             context = session(**options)
-            run = {"leads": importer.import_leads, "events": importer.import_events,
-                   "accounts": importer.import_accounts}[kind]
-            report = run(context, Path(file), _mapping(mapping), **flags).as_dict()
+            run = _importer(kind)
+            progress = None if as_json else progress_bar(f"importing {kind}")
+            try:
+                report = run(context, Path(file), _mapping(mapping), progress=progress, **flags).as_dict()
+            finally:
+                if progress is not None:
+                    progress.close()
             emit_json(report) if as_json else _print_import(report)
 
         command.__doc__ = f"Import {kind} from a CSV file."
@@ -77,7 +101,8 @@ def register(main: click.Group) -> None:
 
     _import_command("leads", [click.option("--overwrite", is_flag=True,
                                            help="Replace existing values instead of only filling blanks.")])
-    _import_command("events", [])
+    _import_command("events", [click.option("--create-leads", "create_leads", is_flag=True,
+                                            help="Create a lead for an email nobody knows yet.")])
     _import_command("accounts", [])
 
     @main.command()

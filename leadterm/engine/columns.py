@@ -4,7 +4,7 @@ Salesforce and spreadsheets as aliases. Matching ignores case, spaces, ``_``, ``
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 __all__ = ["LEAD_COLUMNS", "EVENT_COLUMNS", "ACCOUNT_COLUMNS", "ColumnMap", "map_columns", "header_key", "ColumnError"]
@@ -69,6 +69,8 @@ class ColumnMap:
     """Column index → field."""
     extra: dict[int, str]
     """Column index → header, for columns that are not fields (kept as form answers)."""
+    ignored: tuple[str, ...] = ()
+    """Headers deliberately not read (``--map "Column=-"``, an export's computed columns)."""
 
     def index_of(self, field: str) -> int | None:
         return next((index for index, name in self.fields.items() if name == field), None)
@@ -79,13 +81,13 @@ def map_columns(
     table: Mapping[str, Sequence[str]],
     required: Sequence[str],
     overrides: Mapping[str, str] | None = None,
+    ignore: Iterable[str] = (),
 ) -> ColumnMap:
-    """Match each header to a field; ``overrides`` maps a header (as written) to a field."""
+    """Match each header to a field; ``overrides`` maps a header (as written) to a field or
+    ``-`` (skip it); headers in ``ignore`` are known columns that are not read."""
     aliases = _aliases(table)
     forced = {header_key(header): field for header, field in (overrides or {}).items()}
-    unknown_forced = [
-        field for field in forced.values() if field not in table and field != "-"
-    ]
+    unknown_forced = [field for field in forced.values() if field not in table and field != "-"]
     if unknown_forced:
         raise ColumnError(
             f"--map names unknown field {unknown_forced[0]!r} (fields: {', '.join(table)}; '-' skips a column)"
@@ -94,17 +96,19 @@ def map_columns(
     missing_maps = [header for header in (overrides or {}) if header_key(header) not in present]
     if missing_maps:
         raise ColumnError(f"--map names column {missing_maps[0]!r}, which the file does not have")
+    skipped = {header_key(name) for name in ignore}
     fields: dict[int, str] = {}
     extra: dict[int, str] = {}
+    ignored: list[str] = []
     taken: dict[str, str] = {}
     for index, header in enumerate(headers):
         key = header_key(header)
         field = forced.get(key, aliases.get(key))
-        if field == "-":
+        if field == "-" or (field is None and key in skipped):
+            ignored.append(header.strip())
             continue
         if field is None or field in taken:
-            if header.strip():
-                extra[index] = header.strip()
+            extra[index] = header.strip() or f"column {index + 1}"
             continue
         taken[field] = header
         fields[index] = field
@@ -114,4 +118,4 @@ def map_columns(
                 f"no {field} column (headers: {', '.join(h.strip() for h in headers)}); "
                 f"use --map \"Column={field}\""
             )
-    return ColumnMap(fields, extra)
+    return ColumnMap(fields, extra, tuple(ignored))

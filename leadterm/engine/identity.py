@@ -23,7 +23,13 @@ def normalize_email(raw: str | None) -> str:
     """Trimmed, NFC, case-folded, invisible characters removed; raises EmailError if malformed."""
     if raw is None or not raw.strip():
         raise EmailError("missing email")
-    cleaned = unicodedata.normalize("NFC", raw.translate(_INVISIBLE)).strip().casefold()
+    if raw.isascii():  # no invisible characters, nothing to compose, and lower() is casefold()
+        cleaned = raw.strip().lower()
+    else:
+        cleaned = unicodedata.normalize("NFC", raw.translate(_INVISIBLE)).strip().casefold()
+    if cleaned.endswith(">") and "<" in cleaned:  # "Ada Lovelace <ada@acme.com>"
+        cleaned = cleaned[cleaned.rindex("<") + 1 : -1].strip()
+    cleaned = cleaned.removeprefix("mailto:")
     if not _SHAPE.fullmatch(cleaned) or ".." in cleaned:
         raise EmailError(f"malformed email {raw.strip()!r}")
     return cleaned

@@ -7,7 +7,7 @@ from datetime import datetime, tzinfo
 
 from leadterm.engine.times import UTC, InstantError, parse_instant
 
-__all__ = ["parse_count", "parse_time", "clean_text", "ValueProblem"]
+__all__ = ["parse_count", "parse_time", "epoch_of", "clean_text", "ValueProblem", "to_spreadsheet", "from_spreadsheet"]
 
 
 class ValueProblem(ValueError):
@@ -27,11 +27,32 @@ _US_FORMATS = (
 )
 
 
+#: A cell starting with one of these is a formula to a spreadsheet (OWASP "CSV injection").
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def to_spreadsheet(text: str) -> str:
+    """A cell a spreadsheet shows as text: a leading ' before a formula start (and before a
+    leading ', so that ``from_spreadsheet`` gives every value back exactly)."""
+    if text.startswith(_FORMULA_STARTS) or text.startswith("'"):
+        return "'" + text
+    return text
+
+
+def from_spreadsheet(text: str) -> str:
+    """The value ``to_spreadsheet`` protected, as it was."""
+    if len(text) > 1 and text[0] == "'" and (text[1] == "'" or text[1:].startswith(_FORMULA_STARTS)):
+        return text[1:]
+    return text
+
+
 def clean_text(value: str | None) -> str | None:
-    """Trimmed text, or None when blank."""
+    """Trimmed text (a spreadsheet-protected cell unprotected), or None when blank."""
     if value is None:
         return None
     stripped = value.strip()
+    if stripped[:1] == "'":
+        stripped = from_spreadsheet(stripped)
     return stripped or None
 
 
@@ -63,3 +84,14 @@ def parse_time(text: str, zone: tzinfo, what: str = "time") -> datetime:
             continue
         return value.replace(tzinfo=zone).astimezone(UTC)
     raise ValueProblem(f"{what}: not a date-time: {raw!r}")
+
+
+def epoch_of(text: str, zone: tzinfo, what: str = "time") -> int:
+    """``parse_time`` as epoch seconds, with a fast path for plain ISO 8601 (most event files)."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        return int(parse_time(text, zone, what).timestamp())
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone)
+    return int(value.timestamp())

@@ -1,17 +1,28 @@
-"""Reading CSV files as the real world sends them, and writing the rejects beside them."""
+"""Reading CSV files as the real world sends them, and writing the rejects beside them.
+
+The reader keeps the physical line number of every record, never lets a broken quote swallow
+the rows after it, and refuses files that are not CSV text before anything is read into the
+database.
+"""
 
 from __future__ import annotations
 
 import codecs
 import csv
 import io
-from collections.abc import Iterator, Sequence
+import threading
+from collections import deque
+from itertools import chain, islice
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from leadterm.service.errors import Invalid
 
-__all__ = ["CsvSource", "RejectWriter", "rejects_path"]
+__all__ = ["Block", "CsvSource", "Record", "RejectWriter", "rejects_path", "MAX_FIELD"]
 
+#: The longest field a row may have (characters); a longer one makes the row a reject.
+MAX_FIELD = 131_072
 _SIGNATURES = {
     b"PK\x03\x04": "a ZIP archive (an Excel .xlsx or .ods workbook?); save it as CSV first",
     b"\xd0\xcf\x11\xe0": "an old Excel .xls workbook; save it as CSV first",
@@ -19,114 +30,313 @@ _SIGNATURES = {
     b"\x1f\x8b": "a gzip archive; unpack it first",
     b"\x89PNG": "a PNG image",
     b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
     b"SQLite format 3": "a SQLite database",
+    b"\x7fELF": "a program",
 }
 _DELIMITERS = (",", ";", "\t")
 _SCAN = 1 << 20
+_TEXT_CONTROLS = frozenset("\t\n\r\x0c")
+_LINE_ENDS = ("\n", "\r")
+_BLOCK = 1 << 22
+
+
+class Record(NamedTuple):
+    line: int
+    """The physical line the record starts on (the header is line 1)."""
+    values: list[str] | None
+    """The fields, or None when the line could not be read as a row."""
+    problem: str | None
+    raw: str
+    """The line as it was in the file, when it could not be read as a row."""
 
 
 def rejects_path(path: Path) -> Path:
     return path.with_name(path.name + ".rejects.csv")
 
 
+def _refuse_non_text(path: Path, head: bytes) -> None:
+    for signature, what in _SIGNATURES.items():
+        if head.startswith(signature):
+            raise Invalid(f"{path}: not a CSV file: it is {what}")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
+        raise Invalid(f"{path}: not a UTF-8 or Windows-1252 text file (UTF-16, or binary data); "
+                      "save it as CSV UTF-8")
+
+
 def _detect_encoding(path: Path) -> str:
     """UTF-8 (with or without BOM) when the whole file decodes so, else Windows-1252."""
     with path.open("rb") as handle:
-        head = handle.read(4096)
-        for signature, what in _SIGNATURES.items():
-            if head.startswith(signature):
-                raise Invalid(f"{path}: not a CSV file: it is {what}")
-        if b"\x00" in head:
-            raise Invalid(f"{path}: not a text file (it contains NUL bytes; UTF-16 or binary?)")
+        head = handle.read(65536)
+        _refuse_non_text(path, head)
         handle.seek(0)
         decoder = codecs.getincrementaldecoder("utf-8")()
         try:
             while chunk := handle.read(_SCAN):
                 decoder.decode(chunk)
             decoder.decode(b"", final=True)
+            encoding = "utf-8-sig"
         except UnicodeDecodeError:
-            return "cp1252"
-    return "utf-8-sig"
+            encoding = "cp1252"
+    text = head.decode(encoding, errors="replace")
+    controls = sum(1 for char in text if char < " " and char not in _TEXT_CONTROLS)
+    if controls > max(8, len(text) // 100):  # binary that happens to decode
+        raise Invalid(f"{path}: not a text file ({controls} control characters in its first {len(text)})")
+    return encoding
 
 
-def _sniff_delimiter(first_line: str) -> str:
+def _sniff_delimiter(header: str) -> str:
     """The candidate that splits the header line into the most fields (outside quotes)."""
     best, best_count = ",", 0
     for delimiter in _DELIMITERS:
-        count = len(next(csv.reader([first_line], delimiter=delimiter), []))
+        count = len(next(csv.reader([header], delimiter=delimiter), []))
         if count > best_count:
             best, best_count = delimiter, count
     return best
 
 
+class Block(NamedTuple):
+    """Plain rows read in one go: row ``i`` is on line ``first_line + i``."""
+
+    first_line: int
+    rows: list[list[str]]
+
+
+class _Feed:
+    """Lines given back after a broken record, then the rest of the file."""
+
+    def __init__(self, rest: Iterator[str]) -> None:
+        self.rest = rest
+        self.queue: deque[str] = deque()
+
+    def __iter__(self) -> _Feed:
+        return self
+
+    def __next__(self) -> str:
+        return self.queue.popleft() if self.queue else next(self.rest)
+
+
 class CsvSource:
-    """A CSV file's header and rows, each row with the line number it starts on."""
+    """A CSV file's header and records, each with the physical line number it starts on."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         if not path.exists():
             raise Invalid(f"{path}: no such file")
-        if path.is_dir():
-            raise Invalid(f"{path}: is a folder, not a CSV file")
+        if not path.is_file():
+            raise Invalid(f"{path}: not a file")
         self.size = path.stat().st_size
         if self.size == 0:
             raise Invalid(f"{path}: the file is empty")
         self.encoding = _detect_encoding(path)
         with path.open(encoding=self.encoding, newline="") as handle:
             first = handle.readline()
-        self.delimiter = _sniff_delimiter(first.rstrip("\r\n"))
-        self.headers: list[str] = []
-        self._handle: io.TextIOWrapper | None = None
-
-    def rows(self) -> Iterator[tuple[int, list[str]]]:
-        """(line number, values) for each data row; blank lines are skipped."""
-        try:
-            self._handle = self.path.open(encoding=self.encoding, newline="", errors="strict")
-        except OSError as error:
-            raise Invalid(f"{self.path}: cannot read ({error.strerror})") from error
-        with self._handle as handle:
+            if not first.strip():
+                raise Invalid(f"{path}: line 1: the header row is blank")
+            self.delimiter = _sniff_delimiter(first.rstrip("\r\n"))
+            handle.seek(0)
+            csv.field_size_limit(MAX_FIELD)
             reader = csv.reader(handle, delimiter=self.delimiter)
             try:
-                self.headers = next(reader)
-            except StopIteration:
-                raise Invalid(f"{self.path}: the file is empty") from None
-            if not any(header.strip() for header in self.headers):
-                raise Invalid(f"{self.path}: line 1: the header row is blank")
-            line = reader.line_num + 1
-            for values in reader:
-                if values and any(value.strip() for value in values):
-                    yield line, values
-                line = reader.line_num + 1
+                self.headers: list[str] = next(reader)
+            except csv.Error as error:
+                raise Invalid(f"{path}: line 1: the header cannot be read ({error})") from None
+            self._header_lines = reader.line_num
+            try:
+                has_rows = any(row for row in reader)
+            except csv.Error:  # something is there, if only a broken row: it will be a reject
+                has_rows = True
+            if not has_rows:
+                raise Invalid(f"{path}: no data rows below the header (line 1)")
+        self._handle: io.TextIOWrapper | None = None
 
     def position(self) -> int:
         """Bytes read so far (for progress)."""
-        if self._handle is None or self._handle.closed:
+        handle = self._handle
+        if handle is None or handle.closed:
+            return self.size
+        try:
+            return handle.buffer.tell()
+        except (OSError, ValueError):
             return 0
-        return self._handle.buffer.tell()
+
+    def _reader(self, lines: Iterator[str]) -> Any:
+        return csv.reader(lines, delimiter=self.delimiter, strict=False)
+
+    def records(self, looks_like_row: Callable[[list[str]], bool] | None = None) -> Iterator[Record]:
+        """Each data record as (line, values, problem, raw), one by one (see ``batches``)."""
+        for batch in self.batches(looks_like_row):
+            if isinstance(batch, Block):
+                for offset, values in enumerate(batch.rows):
+                    yield (batch.first_line + offset, values, None, "")
+            else:
+                yield batch
+
+    def batches(self, looks_like_row: Callable[[list[str]], bool] | None = None,
+                size: int = 10_000) -> Iterator[Block | Record]:
+        """The data records, as Blocks of plain rows where the file is clean, and one by one as
+        (line, values, problem, raw) wherever it is not (a record spanning lines, a blank line,
+        a broken quote, an oversized field, a NUL byte).
+
+        Nothing stops the reading: a record that cannot be a row comes back with values None,
+        its problem and its first line, and reading goes on at the next physical line.
+        ``looks_like_row`` tells a complete row when it sees one: a record spanning several lines
+        that swallowed such a line is an unterminated quote, not a field with line breaks.
+
+        The csv module reads straight from blocks of lines (no Python code runs per line or per
+        clean row); the recent blocks are kept so that any stretch can be read again carefully.
+        """
+        csv.field_size_limit(MAX_FIELD)
+        self._handle = handle = self.path.open(encoding=self.encoding, newline="")
+        kept: deque[tuple[int, list[str]]] = deque()  # (index of the block's first line, its lines)
+
+        def blocks() -> Iterator[list[str]]:
+            index = 0
+            while lines := handle.readlines(_BLOCK):
+                if lines[-1][-1:] not in _LINE_ENDS:  # the file's last line, without a line break:
+                    lines[-1] += "\n"  # add one, so that a quote left open on it shows
+                kept.append((index, lines))
+                if len(kept) > 3:
+                    kept.popleft()
+                index += len(lines)
+                yield lines
+
+        def lines_between(start: int, end: int) -> list[str]:
+            found: list[str] = []
+            for first, lines in kept:
+                low, high = max(start, first), min(end, first + len(lines))
+                if low < high:
+                    found.extend(lines[low - first : high - first])
+            return found
+
+        main = chain.from_iterable(blocks())
+        for _ in range(self._header_lines):
+            next(main, None)
+        feed = _Feed(main)
+        base, done = self._header_lines, 0  # the reader's first line (global index), lines it read
+        reader, careful = self._reader(main), False
+        width = len(self.headers)
+        try:
+            while True:
+                if careful and not feed.queue:  # the stretch is read again: back to whole blocks
+                    base, done, careful = base + done, 0, False
+                    reader = self._reader(main)
+                start = base + done
+                if not careful:
+                    try:
+                        rows = list(islice(reader, size))
+                        failed = False
+                    except csv.Error:
+                        rows, failed = [], True
+                    span = reader.line_num - done
+                    if not rows and not failed:
+                        return
+                    if (not failed and span == len(rows) and [] not in rows
+                            and rows[-1][-1][-1:] not in _LINE_ENDS):
+                        done += span
+                        yield Block(start + 1, rows)
+                        continue
+                    # something in this stretch is not plain: read it again record by record
+                    feed.queue.extend(lines_between(start, start + span))
+                    base, done, careful = start, 0, True
+                    reader = self._reader(feed)
+                    continue
+                problem = None
+                try:
+                    values = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as error:
+                    values, problem = None, self._explain(error)
+                span = reader.line_num - done
+                done += span
+                if values is not None:
+                    # one line, no line break kept in its last field: an ordinary row (or a blank line)
+                    if span == 1 and (not values or values[-1][-1:] not in _LINE_ENDS):
+                        if values:
+                            yield (start + 1, values, None, "")
+                        continue
+                    problem = self._broken(values, lines_between(start, start + span), width, looks_like_row)
+                    if problem is None:
+                        yield (start + 1, values, None, "")
+                        continue
+                raw = lines_between(start, start + span)
+                yield (start + 1, None, problem, raw[0] if raw else "")
+                # read on from the line after the broken record's first one
+                feed.queue.extendleft(reversed(raw[1:]))
+                base, done = start + 1, 0
+                reader = self._reader(feed)
+        finally:
+            handle.close()
+
+    @staticmethod
+    def _explain(error: csv.Error) -> str:
+        text = str(error)
+        if "field larger" in text:
+            return f"a field is longer than {MAX_FIELD:,} characters (or a quote never closes)"
+        if "NUL" in text:
+            return "the line contains a NUL byte"
+        return f"cannot be read as CSV ({text})"
+
+    def _broken(self, values: list[str], taken: list[str], width: int,
+                looks_like_row: Callable[[list[str]], bool] | None) -> str | None:
+        """Why a record that spans lines (or ends the file) is not a row, or None if it is one."""
+        quote_never_closes = "a quote opened on this line never closes"
+        try:
+            list(csv.reader(io.StringIO("".join(taken)), delimiter=self.delimiter, strict=True))
+        except csv.Error:
+            return quote_never_closes
+        if len(taken) > 1:
+            if len(values) != width:
+                return quote_never_closes
+            if looks_like_row is not None:
+                for line in taken[1:]:
+                    alone = next(csv.reader([line], delimiter=self.delimiter), [])
+                    if len(alone) == width and looks_like_row(alone):
+                        return quote_never_closes
+        return None
 
 
 class RejectWriter:
-    """FILE.rejects.csv: each rejected row with its line number and reason, opened on first use."""
+    """FILE.rejects.csv: each rejected row with its line number and reason, opened on first use.
 
-    def __init__(self, source: Path, headers: Sequence[str] = ()) -> None:
+    Its columns are ``line``, ``reason`` and the file's own; a line that could not be read as a
+    row is kept whole in the first of the file's columns.
+    """
+
+    def __init__(self, source: Path, headers: Sequence[str]) -> None:
         self.path = rejects_path(source)
         self.headers = list(headers)
         self.count = 0
+        self._lock = threading.Lock()  # an import's writer thread refuses rows too
+        self._last_line = 0
+        self._in_order = True
         self._handle: io.TextIOWrapper | None = None
         self._writer: csv.writer | None = None  # type: ignore[valid-type]
 
-    def add(self, line: int, reason: str, values: Sequence[str]) -> None:
-        if self._writer is None:
-            self._handle = self.path.open("w", encoding="utf-8", newline="")
-            self._writer = csv.writer(self._handle)
-            self._writer.writerow(["line", "reason", *self.headers])
-        self._writer.writerow([line, reason, *values])
-        self.count += 1
+    def add(self, line: int, reason: str, values: Sequence[str] | None, raw: str = "") -> None:
+        cells = list(values) if values is not None else [raw.rstrip("\r\n")]
+        with self._lock:
+            if self._writer is None:
+                self._handle = self.path.open("w", encoding="utf-8", newline="")
+                self._writer = csv.writer(self._handle)
+                self._writer.writerow(["line", "reason", *self.headers])
+            self._writer.writerow([line, reason, *cells])
+            self.count += 1
+            self._in_order = self._in_order and line >= self._last_line
+            self._last_line = max(self._last_line, line)
 
     def close(self) -> Path | None:
-        """The rejects file, or None when every row was taken (an old rejects file is removed)."""
+        """The rejects file, in line order, or None when every row was taken (an old rejects
+        file is removed)."""
         if self._handle is not None:
             self._handle.close()
+            if not self._in_order:
+                with self.path.open(encoding="utf-8", newline="") as handle:
+                    header, *rows = list(csv.reader(handle))
+                rows.sort(key=lambda row: int(row[0]))
+                with self.path.open("w", encoding="utf-8", newline="") as handle:
+                    csv.writer(handle).writerows([header, *rows])
             return self.path
         self.path.unlink(missing_ok=True)
         return None

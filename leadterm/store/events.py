@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from functools import lru_cache
+from itertools import chain
 from typing import Any
 
 from leadterm.engine.scoring import EventFact
@@ -19,14 +21,31 @@ def for_lead(lead_id: int) -> list[EventFact]:
     return [EventFact(*row) for row in cursor]
 
 
-def insert_many(rows: Iterable[Sequence[Any]]) -> int:
+_PER_STATEMENT = 8000  # rows per INSERT (32,000 parameters): SQLite runs each statement without the GIL
+_INSERT = "INSERT OR IGNORE INTO event (lead_id, type, occurred_at, detail) VALUES "
+
+
+@lru_cache(maxsize=2)
+def _insert_sql(rows: int) -> str:
+    return _INSERT + ", ".join(["(?, ?, ?, ?)"] * rows)
+
+
+def insert_many(rows: Sequence[Sequence[Any]]) -> int:
     """Insert (lead_id, type, occurred_at, detail) rows; ones already there are ignored.
 
-    Returns how many were new.
+    Returns how many were new. Rows go in many to a statement: the binding is done in one call
+    and SQLite's work then runs while other Python threads (the import's reader) go on.
     """
     db = database.obj
-    before = db.connection().total_changes
-    db.cursor().executemany(
-        "INSERT OR IGNORE INTO event (lead_id, type, occurred_at, detail) VALUES (?, ?, ?, ?)", rows
-    )
-    return db.connection().total_changes - before
+    connection = db.connection()
+    before = connection.total_changes
+    full = len(rows) - len(rows) % _PER_STATEMENT
+    if full:
+        statement = _insert_sql(_PER_STATEMENT)
+        connection.executemany(
+            statement,
+            (tuple(chain.from_iterable(rows[start : start + _PER_STATEMENT])) for start in range(0, full, _PER_STATEMENT)),
+        )
+    if full < len(rows):
+        connection.execute(_insert_sql(len(rows) - full), tuple(chain.from_iterable(rows[full:])))
+    return connection.total_changes - before

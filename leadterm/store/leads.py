@@ -24,6 +24,8 @@ __all__ = [
     "make_mqls",
     "still_leads",
     "max_id",
+    "ids_of",
+    "create_bare",
     "open_counts",
 ]
 
@@ -126,6 +128,33 @@ def still_leads(lead_ids: Sequence[int]) -> dict[int, str | None]:
         )
         found.update(cursor.fetchall())
     return found
+
+
+def ids_of(emails: Sequence[str]) -> list[tuple[str, int]]:
+    """(email, id) of those of ``emails`` (normalised) that a lead has."""
+    found: list[tuple[str, int]] = []
+    for start in range(0, len(emails), 900):
+        part = emails[start : start + 900]
+        cursor = database.obj.execute_sql(
+            f"SELECT email, id FROM lead WHERE email IN ({', '.join('?' * len(part))})", part
+        )
+        found += cursor.fetchall()
+    return found
+
+
+def create_bare(leads: Sequence[tuple[str, str]], now: int) -> int:
+    """Create leads that are nothing but an email (normalised, as written); returns how many."""
+    if not leads:
+        return 0
+    last = max_id()
+    database.obj.cursor().executemany(
+        "INSERT OR IGNORE INTO lead (email, email_display, inserted_at, updated_at) VALUES (?, ?, ?, ?)",
+        [(email, shown, now, now) for email, shown in leads],
+    )
+    database.obj.execute_sql(
+        "INSERT INTO lead_score (lead_id, due_at) SELECT id, 0 FROM lead WHERE id > ?", (last,)
+    )
+    return database.obj.execute_sql("SELECT COUNT(*) FROM lead WHERE id > ?", (last,)).fetchone()[0]
 
 
 def max_id() -> int:

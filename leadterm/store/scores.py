@@ -9,6 +9,7 @@ to the same answers on random rules and events.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -21,9 +22,12 @@ _NEVER = 9_000_000_000_000_000_000  # stands for "no moment" inside MIN()
 
 
 def mark_due(lead_ids: Iterable[int]) -> None:
-    """Their scores must be recomputed at the next worker pass."""
-    database.obj.cursor().executemany(
-        "UPDATE lead_score SET due_at = 0 WHERE lead_id = ?", ((lead_id,) for lead_id in lead_ids)
+    """Their scores must be recomputed at the next worker pass (one statement, however many)."""
+    ids = json.dumps(sorted(set(lead_ids)))
+    database.obj.execute_sql(
+        "UPDATE lead_score SET due_at = 0 WHERE lead_id IN (SELECT value FROM json_each(?)) "
+        "AND due_at IS NOT 0",  # leads already due are not rewritten
+        (ids,),
     )
 
 

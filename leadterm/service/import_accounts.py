@@ -1,0 +1,91 @@
+"""``import accounts``: which rep owns which email domain (routing's first rule)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+from leadterm.engine.columns import ACCOUNT_COLUMNS
+from leadterm.engine.values import ValueProblem, clean_text
+from leadterm.service.context import Context
+from leadterm.service.handoff import routing_changed
+from leadterm.service.importing import ImportReport, Progress, open_job, run_pipeline
+from leadterm.store import database, write
+
+__all__ = ["import_accounts", "normalize_domain"]
+
+Account = tuple[str, str | None, str | None]
+
+
+def normalize_domain(text: str) -> str:
+    """``https://www.Acme.com/about``, ``@acme.com`` and ``ada@acme.com`` are all ``acme.com``."""
+    domain = text.strip().lower()
+    for prefix in ("https://", "http://"):
+        domain = domain.removeprefix(prefix)
+    domain = domain.split("/", 1)[0].split("?", 1)[0]
+    if "@" in domain:
+        domain = domain.rsplit("@", 1)[1]
+    domain = domain.removeprefix("www.").strip(".")
+    if not domain or "." not in domain or any(char.isspace() for char in domain):
+        raise ValueProblem(f"domain: not a domain: {text.strip()!r}")
+    return domain
+
+
+def import_accounts(context: Context, path: Path, mapping: Mapping[str, str] | None = None,
+                    progress: Progress | None = None) -> ImportReport:
+    job = open_job("accounts", path, ACCOUNT_COLUMNS, ("domain",), mapping, progress)
+    report = job.report
+    columns = {name: index for index, name in job.columns.fields.items()}
+    width = len(job.source.headers)
+    reps = ", ".join(rep.handle for rep in context.config.reps)
+
+    def looks_like_row(values: list[str]) -> bool:
+        try:
+            normalize_domain(values[columns["domain"]])
+            return True
+        except ValueProblem:
+            return False
+
+    def parsed() -> Iterator[Account]:
+        for line, values in job.rows(looks_like_row):
+            try:
+                if len(values) != width:
+                    raise ValueProblem(f"has {len(values)} fields, the header has {width}")
+                domain = normalize_domain(values[columns["domain"]])
+                name = clean_text(values[columns["name"]]) if "name" in columns else None
+                owner = clean_text(values[columns["owner"]]) if "owner" in columns else None
+                if owner is not None and context.config.rep(owner) is None:
+                    raise ValueProblem(f"owner: {owner!r} is not a rep (reps: {reps})")
+            except ValueProblem as problem:
+                job.reject(line, str(problem), values)
+                continue
+            yield domain, name, owner
+
+    def write_chunk(chunk: list[Account]) -> None:
+        now = int(context.now().timestamp())
+        db = database.obj
+        with write():
+            for domain, name, owner in chunk:
+                row = db.execute_sql("SELECT name, owner FROM account WHERE domain = ?", (domain,)).fetchone()
+                if row is None:
+                    db.execute_sql("INSERT INTO account (domain, name, owner, updated_at) VALUES (?, ?, ?, ?)",
+                                   (domain, name, owner, now))
+                    report.inserted += 1
+                    continue
+                merged = (name if name is not None else row[0], owner if owner is not None else row[1])
+                if merged == tuple(row):
+                    report.duplicates += 1
+                    continue
+                for field, before, after in zip(("name", "owner"), row, merged):
+                    if before != after:
+                        report.changed[field] = report.changed.get(field, 0) + 1
+                db.execute_sql("UPDATE account SET name = ?, owner = ?, updated_at = ? WHERE domain = ?",
+                               (*merged, now, domain))
+                report.updated += 1
+            routing_changed()
+
+    try:
+        run_pipeline(parsed(), write_chunk)
+    finally:
+        job.finish()
+    return report

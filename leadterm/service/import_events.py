@@ -1,0 +1,190 @@
+"""``import events``: engagement, identified by lead, type, time and detail (a re-import adds nothing).
+
+This is the import that meets millions of rows. The reader (this thread) converts clean stretches
+of the file column by column with C-level functions (each distinct email string is resolved to
+its lead once) and checks odd rows one by one; the writer thread sorts each chunk by lead (the
+event table is clustered by lead) and inserts it in large statements, during which SQLite runs
+without Python's GIL, so reading and writing overlap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from functools import partial
+from itertools import compress, repeat
+from operator import attrgetter, is_, itemgetter, methodcaller
+from pathlib import Path
+from typing import Any
+
+from leadterm.engine.columns import EVENT_COLUMNS
+from leadterm.engine.identity import EmailError, normalize_email
+from leadterm.engine.values import ValueProblem, epoch_of, from_spreadsheet
+from leadterm.service.context import Context
+from leadterm.service.csvfile import Block
+from leadterm.service.importing import ImportReport, Pipeline, Progress, open_job
+from leadterm.store import database, scores, write
+from leadterm.store import events as event_store
+from leadterm.store import leads as lead_store
+
+__all__ = ["import_events"]
+
+CHUNK = 100_000
+#: (lead id, type, occurred_at, detail); with --create-leads the lead may still be a _NewLead
+Row = tuple[Any, str, int, str]
+
+
+class _NewLead(tuple):  # (email, as written): a lead --create-leads makes
+    __slots__ = ()
+
+
+def _create_leads(rows: list[Row], now: int) -> tuple[list[Row], int]:
+    """Rows naming a _NewLead get the id of a lead created (or found) for it."""
+    wanted = {row[0] for row in rows if row[0].__class__ is _NewLead}
+    if not wanted:
+        return rows, 0
+    created = lead_store.create_bare(sorted(wanted), now)
+    ids = dict(lead_store.ids_of([email for email, _ in wanted]))
+    return [(ids[row[0][0]], *row[1:]) if row[0].__class__ is _NewLead else row for row in rows], created
+
+
+def import_events(context: Context, path: Path, mapping: Mapping[str, str] | None = None,
+                  create_leads: bool = False, progress: Progress | None = None) -> ImportReport:
+    job = open_job("events", path, EVENT_COLUMNS, ("email", "type", "occurred_at"), mapping, progress)
+    report, source, reject = job.report, job.source, job.reject
+    columns = {name: index for index, name in job.columns.fields.items()}
+    email_at, type_at, time_at = columns["email"], columns["type"], columns["occurred_at"]
+    detail_at = columns.get("detail")
+    width = len(source.headers)
+    zone = context.config.calendar.zone
+    fix_naive = partial(datetime.replace, tzinfo=zone)
+    starts_quoted = methodcaller("startswith", "'")
+
+    # normalised email → lead id; emails as written that differ from their normal form are added
+    # as they are met, so that each distinct string is normalised once
+    known: dict[str, int] = dict(database.obj.execute_sql("SELECT email, id FROM lead").fetchall())
+
+    def resolve(written: str) -> Any:
+        """A lead id, a _NewLead (--create-leads), or why the email is refused (a str)."""
+        try:
+            email = normalize_email(written)
+        except EmailError as error:
+            return f"email: {error}"
+        lead_id = known.get(email)
+        if lead_id is not None:
+            known[written] = lead_id
+            return lead_id
+        if create_leads:
+            return _NewLead((email, written.strip()))
+        return f"email: no lead with email {written.strip()!r} (import the lead first, or use --create-leads)"
+
+    def looks_like_row(values: list[str]) -> bool:
+        try:
+            normalize_email(values[email_at])
+            return True
+        except EmailError:
+            return False
+
+    def plain_block(block: Block) -> list[Row] | None:
+        """A clean block's rows, converted column by column in C; None when any row needs a
+        closer look (then the block is read row by row)."""
+        rows = block.rows
+        if set(map(len, rows)) != {width}:
+            return None
+        columns_ = list(zip(*rows))
+        written = columns_[email_at]
+        leads = list(map(known.get, written))
+        if None in leads:  # emails met for the first time
+            for index in compress(range(len(leads)), map(is_, leads, repeat(None))):
+                lead = resolve(written[index])
+                if lead.__class__ is not int:
+                    return None
+                leads[index] = lead
+        kinds = list(map(str.strip, columns_[type_at]))
+        times = list(map(str.strip, columns_[time_at]))
+        if "" in kinds or "" in times or any(map(starts_quoted, kinds)):
+            return None
+        try:
+            moments = list(map(datetime.fromisoformat, times))
+        except ValueError:
+            return None
+        zones = set(map(attrgetter("tzinfo"), moments))
+        if None in zones:
+            if len(zones) > 1:
+                return None  # naive and zoned times mixed: row by row
+            moments = list(map(fix_naive, moments))
+        epochs = map(int, map(datetime.timestamp, moments))
+        if detail_at is None:
+            details: Any = repeat("")
+        else:
+            details = list(map(str.strip, columns_[detail_at]))
+            if any(map(starts_quoted, details)):
+                details = [from_spreadsheet(detail) for detail in details]
+        return list(zip(leads, kinds, epochs, details))
+
+    def one_row(line: int, values: list[str]) -> Row | None:
+        """The careful path: one row checked field by field; None when it was refused."""
+        if len(values) != width:
+            reject(line, f"has {len(values)} fields, the header has {width}", values)
+            return None
+        written = values[email_at]
+        lead = known.get(written)
+        if lead is None:
+            lead = resolve(written)
+            if lead.__class__ is str:
+                reject(line, lead, values)
+                return None
+        kind = from_spreadsheet(values[type_at].strip())
+        when = values[time_at].strip()
+        if not kind or not when:
+            reject(line, "type: missing" if not kind else "occurred_at: missing", values)
+            return None
+        try:
+            at = epoch_of(when, zone, "occurred_at")
+        except ValueProblem as problem:
+            reject(line, str(problem), values)
+            return None
+        detail = from_spreadsheet(values[detail_at].strip()) if detail_at is not None else ""
+        return (lead, kind, at, detail)
+
+    def write_chunk(rows: list[Row]) -> None:
+        with write():
+            if create_leads:
+                rows, created = _create_leads(rows, int(context.now().timestamp()))
+                report.leads_created += created
+            rows.sort(key=itemgetter(0))  # in key order the clustered event table is appended to, not shuffled
+            new = event_store.insert_many(rows)
+            scores.mark_due(set(map(itemgetter(0), rows)))
+        report.inserted += new
+        report.duplicates += len(rows) - new
+
+    read = 0
+    try:
+        with Pipeline(write_chunk, bulk=True) as pipe:
+            chunk: list[Row] = []
+            for batch in source.batches(looks_like_row):
+                if isinstance(batch, Block):
+                    read += len(batch.rows)
+                    rows = plain_block(batch)
+                    if rows is None:
+                        rows = [row for offset, values in enumerate(batch.rows)
+                                if (row := one_row(batch.first_line + offset, values)) is not None]
+                    chunk.extend(rows)
+                else:
+                    read += 1
+                    line, values, problem, raw = batch
+                    if values is None:
+                        reject(line, problem or "cannot be read", None, raw)
+                    elif (row := one_row(line, values)) is not None:
+                        chunk.append(row)
+                if progress is not None:
+                    progress(read, source.position(), source.size)
+                if len(chunk) >= CHUNK:
+                    pipe.send(chunk)
+                    chunk = []
+            if chunk:
+                pipe.send(chunk)
+    finally:
+        report.read = read
+        job.finish()
+    return report
