@@ -105,6 +105,26 @@ def register(main: click.Group) -> None:
                                             help="Create a lead for an email nobody knows yet.")])
     _import_command("accounts", [])
 
+    @main.group(name="export")
+    def export_group() -> None:
+        """CSV export."""
+
+    @export_group.command(name="leads")
+    @click.argument("file", type=click.Path(dir_okay=False))
+    @json_option
+    @common_options
+    @handle_errors
+    def export_leads(file: str, as_json: bool, **options: Any) -> None:
+        """Every lead, in every stage, to a CSV that is safe to open in a spreadsheet."""
+        from leadterm.service.exporter import export_leads as run_export
+
+        context = session(**options)
+        report = run_export(context, Path(file)).as_dict()
+        if as_json:
+            emit_json(report)
+        else:
+            echo(f"exported {report['leads']} leads to {clean(report['file'])}")
+
     @main.command()
     @json_option
     @common_options

@@ -108,7 +108,9 @@ def map_columns(
             ignored.append(header.strip())
             continue
         if field is None or field in taken:
-            extra[index] = header.strip() or f"column {index + 1}"
+            name = header.strip() or f"column {index + 1}"
+            # leadterm's exports write form answers as "form.<name>"
+            extra[index] = name[5:] if name[:5].lower() == "form." and len(name) > 5 else name
             continue
         taken[field] = header
         fields[index] = field

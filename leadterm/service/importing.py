@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
-from leadterm.engine.columns import ColumnError, ColumnMap, map_columns
+from leadterm.engine.columns import ColumnError, ColumnMap, header_key, map_columns
 from leadterm.service.csvfile import CsvSource, RejectWriter
 from leadterm.service.errors import Invalid
 from leadterm.store import database
@@ -107,8 +107,16 @@ class Job(Generic[T]):
 def open_job(kind: str, path: Path, table: Mapping[str, Sequence[str]], required: Sequence[str],
              mapping: Mapping[str, str] | None, progress: Progress | None,
              ignore: Iterable[str] = ()) -> Job[Any]:
-    """Open and check the file and its header; nothing is written if this refuses."""
+    """Open and check the file and its header; nothing is written if this refuses.
+
+    ``ignore``: columns that are not read when the file has all of them (a leadterm export's
+    computed columns); in any other file such columns are kept like any other.
+    """
     source = CsvSource(path)
+    present = {header_key(header) for header in source.headers}
+    ignore = tuple(ignore)
+    if not all(header_key(name) in present for name in ignore):
+        ignore = ()
     try:
         columns = map_columns(source.headers, table, required, mapping, ignore)
     except ColumnError as error:
