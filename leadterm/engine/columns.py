@@ -97,13 +97,17 @@ def map_columns(
     if missing_maps:
         raise ColumnError(f"--map names column {missing_maps[0]!r}, which the file does not have")
     skipped = {header_key(name) for name in ignore}
+    # a field --map gives to a column is not also taken by an alias match elsewhere in the header
+    claimed = {field for key, field in forced.items() if field != "-" and key in present}
     fields: dict[int, str] = {}
     extra: dict[int, str] = {}
     ignored: list[str] = []
     taken: dict[str, str] = {}
     for index, header in enumerate(headers):
         key = header_key(header)
-        field = forced.get(key, aliases.get(key))
+        field = forced.get(key)
+        if field is None and (field := aliases.get(key)) in claimed:
+            field = None
         if field == "-" or (field is None and key in skipped):
             ignored.append(header.strip())
             continue

@@ -19,6 +19,8 @@ def email_domain(email: str | None) -> str | None:
 
 def field_value(fields: Mapping[str, Any], name: str) -> Any:
     """A lead's value for a rule field: a lead column, ``email_domain`` or ``form.<column>``."""
+    if name in fields:
+        return fields[name]
     if name == "email_domain":
         return email_domain(fields.get("email"))
     if name.startswith("form."):

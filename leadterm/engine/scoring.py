@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from leadterm.config.schema import BehaviourRule, DisqualifyRule, Scoring, Tiers
+from leadterm.config.schema import BehaviourRule, DisqualifyRule, FieldMatch, Scoring, Tiers
 from leadterm.engine.matching import field_matches, field_value
 
 __all__ = ["Activity", "CompiledDecay", "CompiledRule", "Evaluation", "Driver", "EventFact", "Score", "ScoringModel"]
@@ -117,6 +117,8 @@ class ScoringModel:
 
     def __init__(self, scoring: Scoring, tiers: Tiers) -> None:
         self.config = scoring
+        self._fit: list[tuple[Any, dict[Any, bool]]] = [(rule, {}) for rule in scoring.fit]
+        self._disqualify: list[tuple[Any, dict[Any, bool]]] = [(rule, {}) for rule in scoring.disqualify]
         self.threshold = scoring.mql_threshold
         self.tier2_min = tiers.tier2_min_score
         self.rules: tuple[BehaviourRule, ...] = scoring.behaviour
@@ -163,13 +165,32 @@ class ScoringModel:
 
     # -- the rules ----------------------------------------------------------------------------
     def fit_points(self, fields: Mapping[str, Any]) -> int:
-        return sum(rule.points for rule in self.config.fit if field_matches(rule.match, fields))
+        points = 0
+        for rule, memo in self._fit:
+            if self._matches(rule.match, memo, fields):
+                points += rule.points
+        return points
 
     def disqualifier(self, fields: Mapping[str, Any]) -> DisqualifyRule | None:
-        for rule in self.config.disqualify:
-            if field_matches(rule.match, fields):
+        for rule, memo in self._disqualify:
+            if self._matches(rule.match, memo, fields):
                 return rule
         return None
+
+    @staticmethod
+    def _matches(match: FieldMatch, memo: dict[Any, bool], fields: Mapping[str, Any]) -> bool:
+        """field_matches, remembered per rule and value: an import of 100,000 leads meets the
+        same titles, sizes and industries over and over."""
+        value = field_value(fields, match.field)
+        try:
+            return memo[value]
+        except KeyError:
+            if len(memo) > 50_000:
+                memo.clear()
+            result = memo[value] = field_matches(match, fields)
+            return result
+        except TypeError:  # a value that cannot be a key (never from the store, but be safe)
+            return field_matches(match, fields)
 
     def evaluate(self, fit_points: int, activity: Activity, now: int) -> Evaluation:
         behaviour = 0

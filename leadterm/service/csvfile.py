@@ -36,6 +36,7 @@ _SIGNATURES = {
 }
 _DELIMITERS = (",", ";", "\t")
 _SCAN = 1 << 20
+_ERRORS = "leadterm-windows-1252"  # harmless for UTF-8, which only gets here when it decodes
 _TEXT_CONTROLS = frozenset("\t\n\r\x0c")
 _LINE_ENDS = ("\n", "\r")
 _BLOCK = 1 << 22
@@ -59,9 +60,20 @@ def _refuse_non_text(path: Path, head: bytes) -> None:
     for signature, what in _SIGNATURES.items():
         if head.startswith(signature):
             raise Invalid(f"{path}: not a CSV file: it is {what}")
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
+    # UTF-16 has a NUL in every other byte of Latin text; one NUL inside a row is that row's problem
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head.count(b"\x00") > max(4, len(head) // 100):
         raise Invalid(f"{path}: not a UTF-8 or Windows-1252 text file (UTF-16, or binary data); "
                       "save it as CSV UTF-8")
+
+
+def _windows_1252_gap(error: UnicodeError) -> tuple[str, int]:
+    """The five bytes Windows-1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) read as the
+    code points of the same number, as browsers do: kept, never a crash."""
+    assert isinstance(error, UnicodeDecodeError)
+    return chr(error.object[error.start]), error.start + 1
+
+
+codecs.register_error("leadterm-windows-1252", _windows_1252_gap)
 
 
 def _detect_encoding(path: Path) -> str:
@@ -71,14 +83,19 @@ def _detect_encoding(path: Path) -> str:
         _refuse_non_text(path, head)
         handle.seek(0)
         decoder = codecs.getincrementaldecoder("utf-8")()
-        try:
-            while chunk := handle.read(_SCAN):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-            encoding = "utf-8-sig"
-        except UnicodeDecodeError:
-            encoding = "cp1252"
-    text = head.decode(encoding, errors="replace")
+        encoding = "utf-8-sig"
+        while chunk := handle.read(_SCAN):
+            if encoding == "utf-8-sig":
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    encoding = "cp1252"
+        if encoding == "utf-8-sig":
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                encoding = "cp1252"
+    text = head.decode(encoding, errors=_ERRORS)
     controls = sum(1 for char in text if char < " " and char not in _TEXT_CONTROLS)
     if controls > max(8, len(text) // 100):  # binary that happens to decode
         raise Invalid(f"{path}: not a text file ({controls} control characters in its first {len(text)})")
@@ -129,7 +146,7 @@ class CsvSource:
         if self.size == 0:
             raise Invalid(f"{path}: the file is empty")
         self.encoding = _detect_encoding(path)
-        with path.open(encoding=self.encoding, newline="") as handle:
+        with path.open(encoding=self.encoding, errors=_ERRORS, newline="") as handle:
             first = handle.readline()
             if not first.strip():
                 raise Invalid(f"{path}: line 1: the header row is blank")
@@ -187,14 +204,17 @@ class CsvSource:
         clean row); the recent blocks are kept so that any stretch can be read again carefully.
         """
         csv.field_size_limit(MAX_FIELD)
-        self._handle = handle = self.path.open(encoding=self.encoding, newline="")
+        self._handle = handle = self.path.open(encoding=self.encoding, errors=_ERRORS, newline="")
         kept: deque[tuple[int, list[str]]] = deque()  # (index of the block's first line, its lines)
+        nul_lines: set[int] = set()  # lines with a NUL byte, which no row may hold
 
         def blocks() -> Iterator[list[str]]:
             index = 0
             while lines := handle.readlines(_BLOCK):
                 if lines[-1][-1:] not in _LINE_ENDS:  # the file's last line, without a line break:
                     lines[-1] += "\n"  # add one, so that a quote left open on it shows
+                if "\x00" in "".join(lines):
+                    nul_lines.update(index + offset for offset, line in enumerate(lines) if "\x00" in line)
                 kept.append((index, lines))
                 if len(kept) > 3:
                     kept.popleft()
@@ -232,7 +252,8 @@ class CsvSource:
                     if not rows and not failed:
                         return
                     if (not failed and span == len(rows) and [] not in rows
-                            and rows[-1][-1][-1:] not in _LINE_ENDS):
+                            and rows[-1][-1][-1:] not in _LINE_ENDS
+                            and not (nul_lines and any(start <= line < start + span for line in nul_lines))):
                         done += span
                         yield Block(start + 1, rows)
                         continue
@@ -250,6 +271,8 @@ class CsvSource:
                     values, problem = None, self._explain(error)
                 span = reader.line_num - done
                 done += span
+                if values is not None and nul_lines and any(start <= line < start + span for line in nul_lines):
+                    values, problem = None, "the line contains a NUL byte"
                 if values is not None:
                     # one line, no line break kept in its last field: an ordinary row (or a blank line)
                     if span == 1 and (not values or values[-1][-1:] not in _LINE_ENDS):
@@ -274,8 +297,6 @@ class CsvSource:
         text = str(error)
         if "field larger" in text:
             return f"a field is longer than {MAX_FIELD:,} characters (or a quote never closes)"
-        if "NUL" in text:
-            return "the line contains a NUL byte"
         return f"cannot be read as CSV ({text})"
 
     def _broken(self, values: list[str], taken: list[str], width: int,

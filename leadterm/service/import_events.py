@@ -9,7 +9,7 @@ without Python's GIL, so reading and writing overlap.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import partial
 from itertools import compress, repeat
@@ -21,7 +21,7 @@ from leadterm.engine.columns import EVENT_COLUMNS
 from leadterm.engine.identity import EmailError, normalize_email
 from leadterm.engine.values import ValueProblem, epoch_of, from_spreadsheet
 from leadterm.service.context import Context
-from leadterm.service.csvfile import Block
+from leadterm.service.csvfile import Block, CsvSource
 from leadterm.service.importing import ImportReport, Pipeline, Progress, open_job
 from leadterm.store import database, scores, write
 from leadterm.store import events as event_store
@@ -51,7 +51,7 @@ def _create_leads(rows: list[Row], now: int) -> tuple[list[Row], int]:
 def import_events(context: Context, path: Path, mapping: Mapping[str, str] | None = None,
                   create_leads: bool = False, progress: Progress | None = None) -> ImportReport:
     job = open_job("events", path, EVENT_COLUMNS, ("email", "type", "occurred_at"), mapping, progress)
-    report, source, reject = job.report, job.source, job.reject
+    source = job.source
     columns = {name: index for index, name in job.columns.fields.items()}
     email_at, type_at, time_at = columns["email"], columns["type"], columns["occurred_at"]
     detail_at = columns.get("detail")
@@ -122,7 +122,7 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
                 details = [from_spreadsheet(detail) for detail in details]
         return list(zip(leads, kinds, epochs, details))
 
-    def one_row(line: int, values: list[str]) -> Row | None:
+    def check_row(line: int, values: list[str], reject: Callable[..., None]) -> Row | None:
         """The careful path: one row checked field by field; None when it was refused."""
         if len(values) != width:
             reject(line, f"has {len(values)} fields, the header has {width}", values)
@@ -147,44 +147,51 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
         detail = from_spreadsheet(values[detail_at].strip()) if detail_at is not None else ""
         return (lead, kind, at, detail)
 
+    def read_rows(part: CsvSource, reject: Callable[..., None], send: Callable[[list[Row]], None],
+                  progress: Progress | None) -> int:
+        """Read the file, sending chunks of good rows to the writer; returns how many rows were read."""
+        read = 0
+        chunk: list[Row] = []
+        for batch in part.batches(looks_like_row):
+            if isinstance(batch, Block):
+                read += len(batch.rows)
+                rows = plain_block(batch)
+                if rows is None:
+                    rows = [row for offset, values in enumerate(batch.rows)
+                            if (row := check_row(batch.first_line + offset, values, reject)) is not None]
+                chunk.extend(rows)
+            else:
+                read += 1
+                line, values, problem, raw = batch
+                if values is None:
+                    reject(line, problem or "cannot be read", None, raw)
+                elif (row := check_row(line, values, reject)) is not None:
+                    chunk.append(row)
+            if progress is not None:
+                progress(read, part.position(), part.size)
+            if len(chunk) >= CHUNK:
+                send(chunk)
+                chunk = []
+        if chunk:
+            send(chunk)
+        return read
+
+    report = job.report
+
     def write_chunk(rows: list[Row]) -> None:
         with write():
             if create_leads:
                 rows, created = _create_leads(rows, int(context.now().timestamp()))
                 report.leads_created += created
-            rows.sort(key=itemgetter(0))  # in key order the clustered event table is appended to, not shuffled
+            rows.sort(key=itemgetter(0))  # in key order the clustered event table is appended to
             new = event_store.insert_many(rows)
             scores.mark_due(set(map(itemgetter(0), rows)))
         report.inserted += new
         report.duplicates += len(rows) - new
 
-    read = 0
     try:
         with Pipeline(write_chunk, bulk=True) as pipe:
-            chunk: list[Row] = []
-            for batch in source.batches(looks_like_row):
-                if isinstance(batch, Block):
-                    read += len(batch.rows)
-                    rows = plain_block(batch)
-                    if rows is None:
-                        rows = [row for offset, values in enumerate(batch.rows)
-                                if (row := one_row(batch.first_line + offset, values)) is not None]
-                    chunk.extend(rows)
-                else:
-                    read += 1
-                    line, values, problem, raw = batch
-                    if values is None:
-                        reject(line, problem or "cannot be read", None, raw)
-                    elif (row := one_row(line, values)) is not None:
-                        chunk.append(row)
-                if progress is not None:
-                    progress(read, source.position(), source.size)
-                if len(chunk) >= CHUNK:
-                    pipe.send(chunk)
-                    chunk = []
-            if chunk:
-                pipe.send(chunk)
+            report.read += read_rows(job.source, job.reject, pipe.send, progress)
     finally:
-        report.read = read
         job.finish()
     return report

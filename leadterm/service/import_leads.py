@@ -43,7 +43,7 @@ def _parse(job: Job[Any], context: Context, values: list[str]) -> Lead:
         raise ValueProblem(f"has {len(values)} fields, the header has {width}")
     raw = {name: values[index] for index, name in job.columns.fields.items()}
     try:
-        email = normalize_email(raw["email"])
+        email = normalize_email(clean_text(raw["email"]))  # a spreadsheet-protected cell unprotected
     except EmailError as error:
         raise ValueProblem(f"email: {error}") from None
     lead: Lead = {"email": email, "email_display": clean_text(raw["email"]) or email}

@@ -1,0 +1,693 @@
+"""CSV import and export against files as the real world sends them (issue 3).
+
+Every test builds its hostile file byte by byte, imports it through the command line and checks
+the outcome, the summary's counts (read = inserted + updated + duplicates + rejected, asserted on
+every import) and, for bad rows, FILE.rejects.csv with each row's physical line and reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import ADA, BEA, CY, MONDAY_9AM, Workspace, add_events, add_leads, demo_request
+
+from leadterm.engine.values import from_spreadsheet, to_spreadsheet
+
+#: The longest field a row may have (README/csvfile: 131,072 characters).
+MAX_FIELD = 131_072
+#: The handoff's own columns an export writes and an import of that export does not keep.
+COMPUTED = ["id", "stage", "stage_reason", "owner", "score", "tier", "mql_at", "assigned_at", "accepted_at",
+            "first_touch_at", "route_deadline", "accept_deadline", "first_touch_deadline", "escalation_level",
+            "recheck_at"]
+DATA_FIELDS = ("email", "first_name", "last_name", "company", "title", "industry", "company_size", "country",
+               "phone", "source", "created_at", "form")
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+def write(ws: Workspace, name: str, data: bytes | str) -> Path:
+    path = ws.root / name
+    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    return path
+
+
+def imp(ws: Workspace, kind: str, path: Path, *options: str, now: str = MONDAY_9AM) -> dict[str, Any]:
+    """Run ``import KIND FILE`` with --json; the summary's arithmetic must hold on every file."""
+    report = ws.ok(["import", kind, str(path), *options], now=now)
+    assert report["read"] == report["inserted"] + report["updated"] + report["duplicates"] + report["rejected"], report
+    return report
+
+
+def counts(report: dict[str, Any]) -> tuple[int, int, int, int, int]:
+    return report["read"], report["inserted"], report["updated"], report["duplicates"], report["rejected"]
+
+
+def rejects(report: dict[str, Any]) -> list[list[str]]:
+    """The rejects file's rows as written (line, reason, the file's own cells), header checked."""
+    assert report["rejects_file"] is not None
+    csv.field_size_limit(10 * MAX_FIELD)
+    with open(report["rejects_file"], newline="", encoding="utf-8") as handle:
+        header, *rows = list(csv.reader(handle))
+    assert header[:2] == ["line", "reason"]
+    return rows
+
+
+def show(ws: Workspace, lead: str) -> dict[str, Any]:
+    return ws.ok(["show", lead], now=MONDAY_9AM)
+
+
+def absent(ws: Workspace, lead: str) -> bool:
+    return ws.run(["show", lead], now=MONDAY_9AM).code == 1
+
+
+def lead_total(ws: Workspace) -> int:
+    return ws.ok(["export", "leads", str(ws.root / "count.export.csv")], now=MONDAY_9AM)["leads"]
+
+
+def lines(*rows: str, eol: str = "\n") -> str:
+    return "".join(row + eol for row in rows)
+
+
+# -- 1. columns ---------------------------------------------------------------------------------
+
+def test_hubspot_contacts_export_headers_and_text_values(ws: Workspace) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\n")  # HubSpot quotes every cell
+    writer.writerow(["First Name", "Last Name", "Email", "Company Name", "Job Title", "Phone Number", "Create Date",
+                     "Original Source", "Lead Status", "Contact owner", "Number of Employees", "Industry",
+                     "Country/Region", "Postal Code"])
+    writer.writerow(["Ada", "Lovelace", "ada@acme.com", "Acme", "VP Engineering", "+1 (555) 010-0000",
+                     "2026-11-01 10:00", "Organic Search", "Open", "Dana Ortiz", "1,200", "Software",
+                     "United States", "02134"])
+    writer.writerow(["Bea", "Smith", "bea@beta.io", "Beta Ltd", "CTO", "0044 20 7946 0000", "2026-11-20 09:15:00",
+                     "Paid Social", "New", "", "51-200", "Healthcare", "United Kingdom", "SW1A 1AA"])
+    report = imp(ws, "leads", write(ws, "hubspot.csv", buffer.getvalue()))
+    assert counts(report) == (2, 2, 0, 0, 0)
+    assert report["extra_columns"] == ["Lead Status", "Contact owner", "Postal Code"]
+    assert report["ignored_columns"] == []
+    ada = show(ws, "ada@acme.com")
+    assert (ada["first_name"], ada["last_name"], ada["company"], ada["title"], ada["source"], ada["industry"],
+            ada["country"]) == ("Ada", "Lovelace", "Acme", "VP Engineering", "Organic Search", "Software",
+                                "United States")
+    assert ada["phone"] == "+1 (555) 010-0000"
+    assert ada["company_size"] == 1200
+    # 2026-11-01 10:00 New York is after that night's fall-back: EST, UTC-5
+    assert ada["created_at"] == "2026-11-01T15:00:00Z"
+    assert ada["form"] == {"Lead Status": "Open", "Contact owner": "Dana Ortiz", "Postal Code": "02134"}
+    bea = show(ws, "bea@beta.io")
+    assert bea["phone"] == "0044 20 7946 0000"
+    assert bea["company_size"] == 51  # a CRM size band reads as its lower bound
+    assert bea["created_at"] == "2026-11-20T14:15:00Z"
+    assert bea["form"] == {"Lead Status": "New", "Postal Code": "SW1A 1AA"}  # a blank answer is not kept
+
+
+def test_salesforce_leads_export_with_api_names(ws: Workspace) -> None:
+    path = write(ws, "sf.csv", lines(
+        "FirstName,LastName,Email,Company,Title,LeadSource,NumberOfEmployees,Country,Phone,CreatedDate,Status,"
+        "PostalCode",
+        "Grace,Hopper,grace@navy.mil,US Navy,Rear Admiral,Partner Referral,10000+,USA,0044 20 7946 0000,"
+        "2026-11-20T15:04:05.000+0000,Working - Contacted,02134",
+        "Linus,Torvalds,linus@kernel.org,,,Web,,Finland,+358 40 0000000,2026-11-21T08:00:00.000+0200,Open,00100",
+    ))
+    report = imp(ws, "leads", path)
+    assert counts(report) == (2, 2, 0, 0, 0)
+    assert report["extra_columns"] == ["Status", "PostalCode"]
+    grace = show(ws, "grace@navy.mil")
+    assert (grace["first_name"], grace["last_name"], grace["company"], grace["title"], grace["source"],
+            grace["company_size"], grace["country"], grace["phone"]) == (
+        "Grace", "Hopper", "US Navy", "Rear Admiral", "Partner Referral", 10000, "USA", "0044 20 7946 0000")
+    assert grace["created_at"] == "2026-11-20T15:04:05Z"
+    assert grace["form"] == {"Status": "Working - Contacted", "PostalCode": "02134"}
+    linus = show(ws, "linus@kernel.org")
+    assert linus["created_at"] == "2026-11-21T06:00:00Z"  # +02:00 stored as UTC
+    assert linus["company"] is None and linus["company_size"] is None
+    assert linus["phone"] == "+358 40 0000000" and linus["form"]["PostalCode"] == "00100"
+
+
+def test_map_overrides_an_alias_match_and_dash_ignores_a_column(ws: Workspace) -> None:
+    # "Original Source" is an alias of source and comes first; --map gives source to "Lead Status"
+    path = write(ws, "odd.csv", lines("Contact,Org,Original Source,Lead Status,Internal ID,Notes",
+                                      "cy@gamma.org,Gamma,Organic,Webinar,SF-0001,call back"))
+    report = imp(ws, "leads", path, "--map", "Contact=email", "--map", "Org=company",
+                 "--map", "Lead Status=source", "--map", "Internal ID=-")
+    assert counts(report) == (1, 1, 0, 0, 0)
+    assert report["ignored_columns"] == ["Internal ID"]
+    assert report["extra_columns"] == ["Original Source", "Notes"]
+    cy = show(ws, "cy@gamma.org")
+    assert (cy["company"], cy["source"]) == ("Gamma", "Webinar")
+    assert cy["form"] == {"Original Source": "Organic", "Notes": "call back"}  # nothing lost, SF-0001 not kept
+    missing = ws.run(["import", "leads", str(path), "--map", "Nope=email", "--json"], now=MONDAY_9AM)
+    assert missing.code == 2 and "'Nope'" in missing.err and str(path) in missing.err
+
+
+# -- 2. encodings and dialects ------------------------------------------------------------------
+
+def test_utf8_bom_crlf_and_a_quoted_newline(ws: Workspace) -> None:
+    data = b"\xef\xbb\xbf" + lines("Email,First Name,Company", 'ada@acme.com,Ada,"Acme\r\nLabs"',
+                                   "bea@beta.io,Béa,Beta", "oops,Bad,X", eol="\r\n").encode("utf-8")
+    report = imp(ws, "leads", write(ws, "bom.csv", data))
+    assert counts(report) == (3, 2, 0, 0, 1)
+    assert report["extra_columns"] == [] and report["encoding"] == "utf-8-sig"
+    ada = show(ws, "ada@acme.com")
+    assert ada["first_name"] == "Ada"  # no stray \r
+    assert ada["company"] == "Acme\r\nLabs"  # the quoted line break is kept as it was
+    assert show(ws, "bea@beta.io")["first_name"] == "Béa"
+    # the quoted field spans lines 2-3, so the bad row is on physical line 5
+    assert [row[:3] for row in rejects(report)] == [["5", "email: malformed email 'oops'", "oops"]]
+
+
+def test_windows_1252_file_reads_accents_and_smart_punctuation(ws: Workspace) -> None:
+    text = lines("email,first_name,last_name,company,Notes",
+                 "m@x.com,Jürgen,Müller,Œuvre SA,“smart” quotes – €5",
+                 "j@x.com,José,Núñez,Café Olé,")
+    report = imp(ws, "leads", write(ws, "excel.csv", text.encode("cp1252")))
+    assert counts(report) == (2, 2, 0, 0, 0) and report["encoding"] == "cp1252"
+    m = show(ws, "m@x.com")
+    assert (m["first_name"], m["last_name"], m["company"]) == ("Jürgen", "Müller", "Œuvre SA")
+    assert m["form"] == {"Notes": "“smart” quotes – €5"}
+    assert (show(ws, "j@x.com")["first_name"], show(ws, "j@x.com")["company"]) == ("José", "Café Olé")
+
+
+def test_non_utf8_file_with_a_byte_cp1252_leaves_undefined_is_not_a_crash(ws: Workspace) -> None:
+    path = write(ws, "dos.csv", "email,first_name\nq@x.com,Müller\n".encode("cp1252") + b"r@x.com,M\x81ller\n")
+    result = ws.run(["import", "leads", str(path), "--json"], now=MONDAY_9AM)
+    assert result.code == 0, result.err
+    assert result.json["read"] == 2 and result.json["encoding"] == "cp1252"
+    assert show(ws, "q@x.com")["first_name"] == "Müller"
+    # the byte Windows-1252 leaves undefined is kept as the code point of the same number
+    assert show(ws, "r@x.com")["first_name"] == "M\x81ller"
+
+
+@pytest.mark.parametrize("delimiter, name", [(";", "semicolon"), ("\t", "tab")])
+def test_semicolon_and_tab_files_are_sniffed(ws: Workspace, delimiter: str, name: str) -> None:
+    d = delimiter
+    text = lines(f"Email{d}First Name{d}Company{d}Phone",
+                 f"ada@acme.com{d}Ada{d}Acme, Inc.{d}02134 555",
+                 f'bea@beta.io{d}Bea{d}"Beta{d} Ltd"{d}')
+    report = imp(ws, "leads", write(ws, f"{name}.csv", text))
+    assert counts(report) == (2, 2, 0, 0, 0)
+    assert report["delimiter"] == name and report["extra_columns"] == []
+    ada = show(ws, "ada@acme.com")
+    assert (ada["first_name"], ada["company"], ada["phone"]) == ("Ada", "Acme, Inc.", "02134 555")
+    assert show(ws, "bea@beta.io")["company"] == f"Beta{d} Ltd"
+
+
+UTF16_ROWS = "email,first_name\nada@acme.com,CHANGED\nnew@x.com,New\n"
+REFUSED = [
+    ("workbook.csv", b"PK\x03\x04\x14\x00\x06\x00\x08\x00" + bytes(range(256)) * 4, "xlsx"),
+    ("random.csv", random.Random(3).randbytes(5000), "not a"),
+    ("utf16.csv", UTF16_ROWS.encode("utf-16"), "UTF-16"),  # with its BOM, as Excel's "Unicode text"
+    ("utf16le.csv", UTF16_ROWS.encode("utf-16-le"), "UTF-16"),  # without one
+    ("report.csv", b"%PDF-1.7\n" + UTF16_ROWS.encode(), "PDF"),
+    ("empty.csv", b"", "empty"),
+    ("header.csv", b"email,first_name\r\n", "no data rows"),
+    ("blank-rows.csv", b"email,first_name\n\n\r\n\n", "no data rows"),
+]
+
+
+def test_files_that_are_not_csv_text_are_refused_and_change_nothing(ws: Workspace) -> None:
+    good = imp(ws, "leads", write(ws, "good.csv", lines("email,first_name", "ada@acme.com,Ada", "bea@beta.io,Bea")))
+    assert counts(good) == (2, 2, 0, 0, 0)
+    imp(ws, "events", write(ws, "ev.csv", lines("email,type,occurred_at", "ada@acme.com,page_view,2026-11-20")))
+    for name, data, words in REFUSED:
+        path = write(ws, name, data)
+        for kind in ("leads", "events"):
+            result = ws.run(["import", kind, str(path), "--json"], now=MONDAY_9AM)
+            assert result.code == 2, (name, kind, result.err)
+            assert str(path) in result.err and words in result.err, (name, result.err)
+            assert result.out == ""
+        assert not (ws.root / f"{name}.rejects.csv").exists()
+    assert lead_total(ws) == 2
+    assert absent(ws, "new@x.com")
+    ada = show(ws, "ada@acme.com")
+    assert ada["first_name"] == "Ada" and len(ada["events"]) == 1
+
+
+# -- 3. bad rows --------------------------------------------------------------------------------
+
+def test_each_bad_row_is_rejected_with_its_line_and_reason_and_kept_whole(ws: Workspace) -> None:
+    path = write(ws, "bad.csv", lines(
+        "email,first_name,last_name,company_size,created_at",
+        "good1@acme.com,A,One,10,2026-11-01",          # 2
+        "short@acme.com,B",                             # 3 too few fields
+        "long@acme.com,C,Three,10,2026-11-01,extra",   # 4 too many
+        ",D,Four,10,",                                  # 5 no email
+        "not-an-email,E,Five,10,",                      # 6
+        "when@acme.com,F,Six,10,someday",               # 7
+        "size@acme.com,G,Seven,lots,",                  # 8
+        "two@@acme.com,H,Eight,,",                      # 9
+        'good2@acme.com,I,Nine,"1,200",11/20/2026 10:00 AM',  # 10
+    ))
+    report = imp(ws, "leads", path)
+    assert counts(report) == (9, 2, 0, 0, 7)
+    assert rejects(report) == [
+        ["3", "has 2 fields, the header has 5", "short@acme.com", "B"],
+        ["4", "has 6 fields, the header has 5", "long@acme.com", "C", "Three", "10", "2026-11-01", "extra"],
+        ["5", "email: missing email", "", "D", "Four", "10", ""],
+        ["6", "email: malformed email 'not-an-email'", "not-an-email", "E", "Five", "10", ""],
+        ["7", "created_at: not a date-time: 'someday'", "when@acme.com", "F", "Six", "10", "someday"],
+        ["8", "company_size: not a whole number: 'lots'", "size@acme.com", "G", "Seven", "lots", ""],
+        ["9", "email: malformed email 'two@@acme.com'", "two@@acme.com", "H", "Eight", "", ""],
+    ]
+    good2 = show(ws, "good2@acme.com")
+    assert good2["company_size"] == 1200 and good2["created_at"] == "2026-11-20T15:00:00Z"
+    assert absent(ws, "short@acme.com") and absent(ws, "long@acme.com") and absent(ws, "when@acme.com")
+
+
+@pytest.mark.parametrize("eol", ["\n", "\r\n"], ids=["lf", "crlf"])
+def test_an_unterminated_quote_mid_file_swallows_nothing(ws: Workspace, eol: str) -> None:
+    path = write(ws, "quote.csv", lines(
+        "email,first_name,company,Notes",
+        'a2@a.com,Ann,"Acme, Inc.",ok',
+        'x@a.com,"Bob,Smith',                  # 3: the quote never closes
+        'a4@a.com,Cat,"Beta ""B"" Co",fine',
+        'a5@a.com,Dan,Gamma,"multi, comma"',
+        'a6@a.com,Eve,"Delta",x',
+        'a7@a.com,Fay,Eps,"q"',
+        'a8@a.com,Gus,"Zeta, LLC",y',
+        "a9@a.com,Hal,Eta,z",
+        'a10@a.com,Ivy,"Theta",w',
+        eol=eol))
+    report = imp(ws, "leads", path)
+    assert counts(report) == (9, 8, 0, 0, 1)
+    [(line, reason, *cells)] = rejects(report)
+    assert line == "3" and "quote" in reason
+    assert cells[0] == 'x@a.com,"Bob,Smith'  # the line as it was
+    assert absent(ws, "x@a.com")
+    for number in range(4, 11):
+        assert not absent(ws, f"a{number}@a.com"), number
+    assert show(ws, "a4@a.com")["company"] == 'Beta "B" Co'
+    assert show(ws, "a5@a.com")["form"] == {"Notes": "multi, comma"}
+    assert show(ws, "a8@a.com")["company"] == "Zeta, LLC"
+
+
+@pytest.mark.parametrize("final_newline", [True, False], ids=["newline", "no-newline"])
+def test_an_unterminated_quote_on_the_last_line(ws: Workspace, final_newline: bool) -> None:
+    text = 'email,first_name,company\na@a.com,A,"Acme, Inc."\nb@a.com,B,"Beta' + ("\n" if final_newline else "")
+    report = imp(ws, "leads", write(ws, "last.csv", text))
+    assert counts(report) == (2, 1, 0, 0, 1)
+    [(line, reason, *cells)] = rejects(report)
+    assert (line, cells[0]) == ("3", 'b@a.com,B,"Beta') and "quote" in reason
+    assert show(ws, "a@a.com")["company"] == "Acme, Inc." and absent(ws, "b@a.com")
+
+
+def test_an_unterminated_quote_before_more_than_a_field_limit_of_text(ws: Workspace) -> None:
+    # the open quote would swallow 3,000 rows (~160 KB, more than the field limit) if it were let
+    body = "".join(f'u{i}@x.com,Name{i},"Co, {i}"\n' if i % 3 else f"u{i}@x.com,Name{i},Plain\n" for i in range(3000))
+    report = imp(ws, "leads", write(ws, "long-quote.csv", 'email,first_name,company\nx@a.com,"Bob,Smith\n' + body))
+    assert counts(report) == (3001, 3000, 0, 0, 1)
+    [(line, reason, *_)] = rejects(report)
+    assert line == "2" and "quote" in reason
+    assert show(ws, "u1@x.com")["company"] == "Co, 1" and show(ws, "u2999@x.com")["first_name"] == "Name2999"
+
+
+def test_an_oversized_field_rejects_its_row_only(ws: Workspace) -> None:
+    fits = "f" * MAX_FIELD
+    path = write(ws, "big.csv", lines(
+        "email,first_name,Notes",
+        f"b1@x.com,One,{fits}",                   # 2: exactly the limit: kept
+        f"b2@x.com,Two,{'b' * (MAX_FIELD + 1)}",  # 3: one more: rejected
+        f'b3@x.com,Three,"{"q" * (MAX_FIELD + 5)}"',  # 4: quoted, too long: rejected
+        "b4@x.com,Four,short",                    # 5
+    ))
+    report = imp(ws, "leads", path)
+    assert counts(report) == (4, 2, 0, 0, 2)
+    rows = rejects(report)
+    assert [row[0] for row in rows] == ["3", "4"]
+    assert all("131,072" in row[1] for row in rows)
+    assert rows[0][2].startswith("b2@x.com,Two,bbb")
+    assert show(ws, "b1@x.com")["form"]["Notes"] == fits
+    assert show(ws, "b4@x.com")["first_name"] == "Four"
+    assert absent(ws, "b2@x.com") and absent(ws, "b3@x.com")
+
+
+def _nul_file(padding_rows: int) -> bytes:
+    pad = "".join(f"p{i:04d}@acme.com,Name{i:04d},Some Company Name Here Ltd\n" for i in range(padding_rows))
+    return ("email,first_name,company\n" + pad).encode() + b"n1@x.com,B\x00B,Nul Co\nn2@x.com,C,Fine Co\n"
+
+
+def test_a_nul_byte_early_in_a_text_file_rejects_only_its_row(ws: Workspace) -> None:
+    result = ws.run(["import", "leads", str(write(ws, "nul.csv", _nul_file(3))), "--json"], now=MONDAY_9AM)
+    assert result.code == 0, result.err
+    report = result.json
+    assert counts(report) == (5, 4, 0, 0, 1)
+    assert [row[:2] for row in rejects(report)] == [["5", "the line contains a NUL byte"]]
+
+
+def test_a_nul_byte_late_in_a_text_file_rejects_only_its_row(ws: Workspace) -> None:
+    report = imp(ws, "leads", write(ws, "nul-late.csv", _nul_file(1600)))  # ~72 KB before the NUL
+    assert counts(report) == (1602, 1601, 0, 0, 1)
+    assert [row[:2] for row in rejects(report)] == [["1602", "the line contains a NUL byte"]]
+
+
+@pytest.mark.parametrize("eol", ["\n", "\r\n"], ids=["lf", "crlf"])
+def test_line_numbers_stay_physical_after_multiline_fields(ws: Workspace, eol: str) -> None:
+    path = write(ws, "multi.csv", lines(
+        "email,company,Notes",
+        'a@a.com,Acme,"line1',   # 2
+        "line2",                 # 3
+        'line3"',                # 4
+        "bad-email,X,y",         # 5
+        'b@b.com,"B',            # 6
+        'Co",z',                 # 7
+        'c@c.com,C,"x"',         # 8
+        ",missing,q",            # 9
+        "d@d.com,D",             # 10 ragged
+        eol=eol))
+    report = imp(ws, "leads", path)
+    assert counts(report) == (6, 3, 0, 0, 3)
+    assert [row[:2] for row in rejects(report)] == [
+        ["5", "email: malformed email 'bad-email'"], ["9", "email: missing email"],
+        ["10", "has 2 fields, the header has 3"]]
+    assert show(ws, "a@a.com")["form"]["Notes"] == f"line1{eol}line2{eol}line3"
+    assert show(ws, "b@b.com")["company"] == f"B{eol}Co"
+
+
+# -- 4. identity --------------------------------------------------------------------------------
+
+def test_email_spellings_are_one_lead_and_the_first_spelling_is_kept(ws: Workspace) -> None:
+    nfd, nfc = "Jose\u0301@Acme.com", "jos\u00e9@acme.com"
+    path = write(ws, "ids.csv", lines(
+        "email,first_name,company,title",
+        "Ada@Acme.com,Ada,,",
+        "   ada@acme.com  ,,Acme,",       # fills company
+        "ada\u200b@acme.com,,,",          # zero-width space: nothing new
+        "ADA@ACME.COM,Ada,Acme,",         # nothing new
+        f"{nfd},José,,",
+        f"{nfc},,,CTO",                   # NFC spelling of the same address: fills title
+    ))
+    report = imp(ws, "leads", path)
+    assert counts(report) == (6, 2, 2, 2, 0)
+    assert report["changed"] == {"company": 1, "title": 1}
+    ada = show(ws, "ada@acme.com")
+    assert (ada["id"], ada["email"], ada["first_name"], ada["company"]) == (1, "Ada@Acme.com", "Ada", "Acme")
+    jose = show(ws, nfc)
+    assert (jose["id"], jose["email"], jose["title"]) == (2, nfd, "CTO")
+    assert show(ws, "JOSE\u0301@ACME.COM")["id"] == 2
+    assert lead_total(ws) == 2
+
+
+def test_reimport_fills_blanks_reports_changes_and_overwrite_replaces(ws: Workspace) -> None:
+    imp(ws, "leads", write(ws, "a.csv", lines("email,first_name,company", "ada@acme.com,Ada,Acme")))
+    again = write(ws, "b.csv", lines("email,first_name,last_name,company,title",
+                                     "ADA@acme.com,,Lovelace,Acme Corp,CTO"))
+    report = imp(ws, "leads", again)
+    assert counts(report) == (1, 0, 1, 0, 0)
+    assert report["changed"] == {"last_name": 1, "title": 1}  # company was set: kept
+    ada = show(ws, "ada@acme.com")
+    assert (ada["first_name"], ada["last_name"], ada["company"], ada["title"]) == ("Ada", "Lovelace", "Acme", "CTO")
+    report = imp(ws, "leads", again, "--overwrite")
+    assert counts(report) == (1, 0, 1, 0, 0) and report["changed"] == {"company": 1}
+    ada = show(ws, "ada@acme.com")
+    assert ada["company"] == "Acme Corp" and ada["first_name"] == "Ada"  # a blank cell erases nothing
+    assert counts(imp(ws, "leads", again, "--overwrite")) == (1, 0, 0, 1, 0)
+
+
+def test_a_named_address_reads_as_the_address(ws: Workspace) -> None:
+    report = imp(ws, "leads", write(ws, "named.csv", lines("email,first_name", '"Ada Lovelace <ada@acme.com>",Ada',
+                                                           "ada@acme.com,")))
+    assert counts(report) == (2, 1, 0, 1, 0)
+    ada = show(ws, "ada@acme.com")
+    assert ada["id"] == 1 and ada["first_name"] == "Ada" and "ada@acme.com" in ada["email"]
+
+
+def test_events_twice_add_nothing_the_second_time(ws: Workspace) -> None:
+    add_leads(ws, [ADA, BEA], now=MONDAY_9AM)
+    path = write(ws, "ev.csv", lines(
+        "email,type,occurred_at,detail",
+        "ada@acme.com,page_view,2026-11-20T10:00:00Z,/pricing",
+        "ada@acme.com,page_view,2026-11-20T10:00:00Z,/docs",       # other detail: another event
+        "bea@beta.io,email_open,2026-11-19T08:00:00Z,Newsletter",
+        "Ada@Acme.com ,page_view,2026-11-20T10:00:00Z,/pricing",   # the first again
+        "who@else.com,page_view,2026-11-20T10:00:00Z,/",
+    ))
+    first = imp(ws, "events", path)
+    assert counts(first) == (5, 3, 0, 1, 1)
+    second = imp(ws, "events", path)
+    assert counts(second) == (5, 0, 0, 4, 1)
+    assert second["duplicates"] == second["read"] - second["rejected"]
+    assert [row[:2] for row in rejects(second)] == [
+        ["6", "email: no lead with email 'who@else.com' (import the lead first, or use --create-leads)"]]
+    assert len(show(ws, "ada@acme.com")["events"]) == 2
+
+
+def test_events_for_unknown_emails_are_rejected_or_create_leads(ws: Workspace) -> None:
+    add_leads(ws, [ADA], now=MONDAY_9AM)
+    path = write(ws, "ev.csv", lines(
+        "email,type,occurred_at,detail",
+        "New@Lead.io,page_view,2026-11-20T10:00:00Z,/pricing",
+        " new@lead.io ,page_view,2026-11-21T10:00:00Z,/pricing",
+        "ada@acme.com,page_view,2026-11-20T10:00:00Z,/",
+        "bad-email,page_view,2026-11-20T10:00:00Z,/",
+    ))
+    report = imp(ws, "events", path)
+    assert counts(report) == (4, 1, 0, 0, 3) and report["leads_created"] == 0
+    assert [row[:2] for row in rejects(report)] == [
+        ["2", "email: no lead with email 'New@Lead.io' (import the lead first, or use --create-leads)"],
+        ["3", "email: no lead with email 'new@lead.io' (import the lead first, or use --create-leads)"],
+        ["5", "email: malformed email 'bad-email'"]]
+    assert absent(ws, "new@lead.io")
+    report = imp(ws, "events", path, "--create-leads")
+    assert counts(report) == (4, 2, 0, 1, 1) and report["leads_created"] == 1
+    new = show(ws, "new@lead.io")
+    assert (new["email"], new["stage"]) == ("New@Lead.io", "lead")
+    assert [e["occurred_at"] for e in new["events"]] == ["2026-11-20T10:00:00Z", "2026-11-21T10:00:00Z"]
+    report = imp(ws, "events", path, "--create-leads")
+    assert counts(report) == (4, 0, 0, 3, 1) and report["leads_created"] == 0
+    assert lead_total(ws) == 2
+
+
+def test_event_times_with_offsets_naive_and_spreadsheet_spellings(ws: Workspace) -> None:
+    add_leads(ws, [ADA], now=MONDAY_9AM)
+    path = write(ws, "times.csv", lines(
+        "email,type,occurred_at,detail",
+        "ada@acme.com,webinar,2026-11-20T10:00:00+01:00,w",   # 09:00Z
+        "ada@acme.com,webinar,2026-11-20T09:00:00Z,w",        # the same instant
+        "ada@acme.com,webinar,2026-11-20T04:00:00-05:00,w",
+        "ada@acme.com,webinar,2026-11-20 04:00,w",            # naive: New York, EST
+        "ada@acme.com,webinar,11/20/2026 4:00 AM,w",
+        "ada@acme.com,webinar,20.11.2026 04:00,w",
+        "ada@acme.com,webinar,11/20/2026 10:00 AM,w",         # 15:00Z: another event
+    ))
+    assert counts(imp(ws, "events", path)) == (7, 2, 0, 5, 0)
+    assert [e["occurred_at"] for e in show(ws, "1")["events"]] == ["2026-11-20T09:00:00Z", "2026-11-20T15:00:00Z"]
+
+
+# New York, 2026: clocks spring forward 2026-03-08 02:00 EST → 03:00 EDT and fall back 2026-11-01
+# 02:00 EDT → 01:00 EST. A wall time in the gap is read with the offset in force before the change
+# (02:30 "EST" = 07:30Z, which is 03:30 EDT: the gap's length later, as PostgreSQL, Java's
+# ZonedDateTime and Python's zoneinfo do); an ambiguous one is its first occurrence (EDT).
+DST = [
+    ("2026-03-08 01:59", "03/08/2026 01:59 AM", "2026-03-08T06:59:00Z"),
+    ("2026-03-08 02:30", "03/08/2026 02:30 AM", "2026-03-08T07:30:00Z"),  # does not exist
+    ("2026-03-08 03:00", "03/08/2026 03:00 AM", "2026-03-08T07:00:00Z"),
+    ("2026-11-01 00:30", "11/01/2026 12:30 AM", "2026-11-01T04:30:00Z"),
+    ("2026-11-01 01:30", "11/01/2026 01:30 AM", "2026-11-01T05:30:00Z"),  # happens twice: the first
+    ("2026-11-01 02:00", "11/01/2026 02:00 AM", "2026-11-01T07:00:00Z"),
+]
+
+
+def test_naive_times_across_dst_changes_read_the_same_in_every_path(ws: Workspace) -> None:
+    add_leads(ws, [ADA], now=MONDAY_9AM)
+    # all-ISO naive times take the column-wise fast path; spreadsheet spellings the row-by-row one
+    iso = write(ws, "iso.csv", lines("email,type,occurred_at,detail",
+                                     *(f"ada@acme.com,page_view,{iso},{n}" for n, (iso, _, _) in enumerate(DST))))
+    sheet = write(ws, "sheet.csv", lines("email,type,occurred_at,detail",
+                                         *(f"ada@acme.com,page_view,{us},{n}" for n, (_, us, _) in enumerate(DST))))
+    assert counts(imp(ws, "events", iso)) == (6, 6, 0, 0, 0)
+    assert counts(imp(ws, "events", sheet)) == (6, 0, 0, 6, 0)  # the very same instants
+    got = {e["detail"]: e["occurred_at"] for e in show(ws, "1")["events"]}
+    assert got == {str(n): utc for n, (_, _, utc) in enumerate(DST)}
+    # a lead's created_at is read by the same rule
+    report = imp(ws, "leads", write(ws, "created.csv", lines(
+        "email,created_at", "gap@x.com,2026-03-08 02:30", "twice@x.com,11/01/2026 01:30 AM")))
+    assert counts(report) == (2, 2, 0, 0, 0)
+    assert show(ws, "gap@x.com")["created_at"] == "2026-03-08T07:30:00Z"
+    assert show(ws, "twice@x.com")["created_at"] == "2026-11-01T05:30:00Z"
+
+
+# -- 5. disqualified leads and changed data -----------------------------------------------------
+
+def test_a_disqualified_lead_whose_data_changes_goes_back_to_lead(ws: Workspace) -> None:
+    add_leads(ws, [ADA, BEA], now=MONDAY_9AM)
+    add_events(ws, [demo_request("ada@acme.com", "2026-11-23T13:50:00Z"),
+                    demo_request("bea@beta.io", "2026-11-23T13:50:00Z")], now=MONDAY_9AM)
+    assert ws.ok("tick", now=MONDAY_9AM)["routed"] == 2
+    for lead in ("1", "2"):
+        ws.ok(["reject", lead, "--reason", "wrong_icp"], actor="dana", now="2026-11-23T14:10:00Z")
+        assert show(ws, lead)["stage"] == "disqualified"
+    path = write(ws, "update.csv", lines("email,phone,company", "ada@acme.com,+44 20 7946 0000,",
+                                         "bea@beta.io,,Beta"))  # Ada gains a phone; Bea's data is as it was
+    report = imp(ws, "leads", path, now="2026-11-23T15:00:00Z")
+    assert counts(report) == (2, 0, 1, 1, 0) and report["changed"] == {"phone": 1}
+    ada, bea = show(ws, "1"), show(ws, "2")
+    assert ada["stage"] == "lead" and ada["phone"] == "+44 20 7946 0000"
+    assert [(h["action"], h["actor"]) for h in ada["history"]][-2:] == [("rejected", "dana"), ("recycled", "system")]
+    assert ada["history"][-1]["at"] == "2026-11-23T15:00:00Z"
+    assert bea["stage"] == "disqualified" and bea["stage_reason"] == "wrong_icp"
+    assert "recycled" not in [h["action"] for h in bea["history"]]
+    # back at lead, Ada is considered again (her demo request still makes her tier 1); Bea is not
+    ws.ok("tick", now="2026-11-23T15:01:00Z")
+    assert (show(ws, "1")["stage"], show(ws, "2")["stage"]) == ("mql", "disqualified")
+
+
+# -- 6. export ----------------------------------------------------------------------------------
+
+def _stages_workspace(ws: Workspace) -> None:
+    """Five leads, one per stage: won, nurture, disqualified, mql (Dee) and lead (Eve, hostile text)."""
+    dee = {"email": "dee@delta.com", "first_name": "Dee", "company": "Delta", "company_size": "40"}
+    add_leads(ws, [ADA, BEA, CY, dee], now=MONDAY_9AM)
+    eve = write(ws, "eve.csv", lines(
+        "email,first_name,last_name,company,title,phone,created_at,Budget,Size,Notes,Postal Code,Contact owner,"
+        "Handle",
+        'Eve@Example.org,=1+2,\'quoted,"Acme, ""Eve"" Ltd",@handle,+1 555,2026-11-01 10:00,'
+        '"=HYPERLINK(""http://x"",""y"")",-5 units,"line one\nline two",02134,Dana Ortiz,@eve'))
+    assert counts(imp(ws, "leads", eve)) == (1, 1, 0, 0, 0)
+    add_events(ws, [demo_request(email, "2026-11-23T13:50:00Z")
+                    for email in ("ada@acme.com", "bea@beta.io", "cy@gamma.org", "dee@delta.com")], now=MONDAY_9AM)
+    assert ws.ok("tick", now=MONDAY_9AM)["routed"] == 4
+    assert show(ws, "1")["owner"] == "alice"  # 1,200 employees: Enterprise
+    ws.ok("accept 1", actor="alice", now="2026-11-23T14:05:00Z")
+    ws.ok("qualify 1", actor="alice", now="2026-11-23T14:10:00Z")
+    ws.ok("close 1 --won", actor="alice", now="2026-11-23T14:20:00Z")
+    ws.ok("reject 2 --reason premature", actor="dana", now="2026-11-23T14:30:00Z")
+    ws.ok("reject 3 --reason wrong_icp", actor="dana", now="2026-11-23T14:30:00Z")
+
+
+def test_export_writes_every_stage_safely_and_reads_back_unchanged(ws: Workspace, make_ws: Any) -> None:
+    _stages_workspace(ws)
+    out = ws.root / "export.csv"
+    report = ws.ok(["export", "leads", str(out)], now="2026-11-23T14:40:00Z")
+    assert report["leads"] == 5
+    form_keys = ["Budget", "Size", "Notes", "Postal Code", "Contact owner", "Handle"]
+    assert report["form_columns"] == form_keys
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    text = raw.decode("utf-8-sig")
+    header, *body = list(csv.reader(io.StringIO(text, newline="")))
+    assert header == ["email", "first_name", "last_name", "company", "title", "industry", "country", "phone",
+                      "source", "company_size", "created_at", *(f"form.{key}" for key in form_keys), *COMPUTED]
+    for row in [header, *body]:
+        for cell in row:
+            assert cell[:1] not in ("=", "+", "-", "@", "\t", "\r", "\n"), repr(cell)
+    rows = {row["email"]: row for row in (dict(zip(header, cells)) for cells in body)}
+    assert {email: row["stage"] for email, row in rows.items()} == {
+        "ada@acme.com": "won", "bea@beta.io": "nurture", "cy@gamma.org": "disqualified",
+        "dee@delta.com": "mql", "Eve@Example.org": "lead"}
+    eve = rows["Eve@Example.org"]
+    assert (eve["first_name"], eve["last_name"], eve["title"], eve["phone"]) == ("'=1+2", "''quoted", "'@handle", "'+1 555")
+    assert eve["company"] == 'Acme, "Eve" Ltd'
+    assert (eve["form.Budget"], eve["form.Size"], eve["form.Handle"]) == (
+        "'=HYPERLINK(\"http://x\",\"y\")", "'-5 units", "'@eve")
+    assert (eve["form.Notes"], eve["form.Postal Code"]) == ("line one\nline two", "02134")
+    assert eve["created_at"] == "2026-11-01T15:00:00Z" and eve["owner"] == ""
+    assert rows["ada@acme.com"]["company_size"] == "1200" and rows["ada@acme.com"]["form.Budget"] == ""
+    # computed columns, as the brief shows them
+    for email, row in rows.items():
+        brief = show(ws, email)
+        assert (row["id"], row["owner"], row["score"], row["tier"], row["stage_reason"]) == (
+            str(brief["id"]), brief["owner"] or "", str(brief["score"]), str(brief["tier"] or ""),
+            brief["stage_reason"] or "")
+    dee = rows["dee@delta.com"]
+    assert (dee["tier"], dee["mql_at"], dee["escalation_level"]) == ("1", "2026-11-23T14:00:00Z", "0")
+    assert dee["owner"] in ("alice", "bob")
+    assert (dee["route_deadline"], dee["accept_deadline"], dee["first_touch_deadline"]) == (
+        "2026-11-23T14:05:00Z", "2026-11-23T18:00:00Z", "2026-11-23T14:15:00Z")  # 5m wall, 4h and 15m business
+    assert (rows["ada@acme.com"]["owner"], rows["ada@acme.com"]["accepted_at"]) == ("alice", "2026-11-23T14:05:00Z")
+    bea = rows["bea@beta.io"]
+    assert (bea["stage_reason"], bea["recheck_at"]) == ("premature", "2026-12-23T14:30:00Z")  # 30d wall clock
+    assert rows["cy@gamma.org"]["stage_reason"] == "wrong_icp"
+
+    fresh = make_ws("fresh")
+    back = imp(fresh, "leads", out)
+    assert counts(back) == (5, 5, 0, 0, 0)
+    assert back["ignored_columns"] == COMPUTED
+    assert back["extra_columns"] == form_keys
+    for email in rows:
+        before, after = show(ws, email), fresh.ok(["show", email], now=MONDAY_9AM)
+        assert {name: after[name] for name in DATA_FIELDS} == {name: before[name] for name in DATA_FIELDS}, email
+        assert after["stage"] == "lead" and after["owner"] is None
+    assert fresh.ok(["show", "eve@example.org"], now=MONDAY_9AM)["form"] == {
+        "Budget": '=HYPERLINK("http://x","y")', "Size": "-5 units", "Notes": "line one\nline two",
+        "Postal Code": "02134", "Contact owner": "Dana Ortiz", "Handle": "@eve"}
+    # and the export of the copy is the same data again
+    again = fresh.root / "again.csv"
+    fresh.ok(["export", "leads", str(again)], now=MONDAY_9AM)
+    first = [row[:11 + len(form_keys)] for row in csv.reader(io.StringIO(text, newline=""))]
+    second = [row[:11 + len(form_keys)] for row in csv.reader(io.StringIO(again.read_bytes().decode("utf-8-sig"),
+                                                                           newline=""))]
+    assert first == second
+
+
+def test_export_round_trips_an_email_that_starts_like_a_formula(ws: Workspace, make_ws: Any) -> None:
+    report = imp(ws, "leads", write(ws, "f.csv", lines("email,first_name", "=cmd@x.com,Eq", "-dash@x.com,Dash",
+                                                       "+tag@x.com,Plus")))
+    assert counts(report) == (3, 3, 0, 0, 0)
+    out = ws.root / "export.csv"
+    ws.ok(["export", "leads", str(out)], now=MONDAY_9AM)
+    emails = [row[0] for row in csv.reader(io.StringIO(out.read_bytes().decode("utf-8-sig"), newline=""))][1:]
+    assert emails == ["'=cmd@x.com", "'-dash@x.com", "'+tag@x.com"]
+    fresh = make_ws("fresh")
+    assert counts(imp(fresh, "leads", out)) == (3, 3, 0, 0, 0)
+    for lead_id, (email, name) in enumerate((("=cmd@x.com", "Eq"), ("-dash@x.com", "Dash"), ("+tag@x.com", "Plus")), 1):
+        lead = fresh.ok(["show", str(lead_id)], now=MONDAY_9AM)  # (click would read "-dash..." as an option)
+        assert (lead["email"], lead["first_name"]) == (email, name)
+    assert fresh.ok(["show", "=CMD@x.com"], now=MONDAY_9AM)["id"] == 1  # matched by its address, unprotected
+    assert counts(imp(fresh, "leads", out)) == (3, 0, 0, 3, 0)  # the same leads, not new ones
+
+
+def test_spreadsheet_protection_covers_every_formula_start_and_reverses_exactly() -> None:
+    for value in ("=1+2", "+1 555", "-5 units", "@handle", "\tTab", "\rCR", "\nLF", "'quoted", "''", "'", "'=x"):
+        protected = to_spreadsheet(value)
+        assert protected == "'" + value
+        assert from_spreadsheet(protected) == value
+    for value in ("plain", "02134", "a=b", "x-y", ""):
+        assert to_spreadsheet(value) == value and from_spreadsheet(value) == value
+
+
+def test_a_foreign_file_with_an_owner_column_keeps_it_as_a_form_answer(ws: Workspace) -> None:
+    path = write(ws, "crm.csv", lines("email,owner,stage,score", "zed@zeta.io,dana,Open,99"))
+    report = imp(ws, "leads", path)
+    assert counts(report) == (1, 1, 0, 0, 0)
+    assert report["extra_columns"] == ["owner", "stage", "score"] and report["ignored_columns"] == []
+    zed = show(ws, "zed@zeta.io")
+    assert zed["form"] == {"owner": "dana", "stage": "Open", "score": "99"}
+    assert (zed["owner"], zed["stage"], zed["score"]) == (None, "lead", 0)
+
+
+# -- 7. accounts --------------------------------------------------------------------------------
+
+def test_accounts_domains_owners_and_updates(ws: Workspace) -> None:
+    path = write(ws, "accounts.csv", lines(
+        "domain,name,owner",
+        "https://www.acme.com/about,Acme,alice",
+        "@beta.io,Beta,bob",
+        "ada@gamma.org,Gamma,",
+        "delta.com,Delta,mallory",
+        "not a domain,X,alice",
+    ))
+    report = imp(ws, "accounts", path)
+    assert counts(report) == (5, 3, 0, 0, 2)
+    assert rejects(report) == [
+        ["5", "owner: 'mallory' is not a rep (reps: dana, alice, bob)", "delta.com", "Delta", "mallory"],
+        ["6", "domain: not a domain: 'not a domain'", "not a domain", "X", "alice"]]
+    # the account owner routes the domain's leads: 1,200 employees would otherwise go to alice (Enterprise)
+    add_leads(ws, [{"email": "zoe@beta.io", "company_size": "1200"}], now=MONDAY_9AM)
+    add_events(ws, [demo_request("zoe@beta.io", "2026-11-23T13:50:00Z")], now=MONDAY_9AM)
+    ws.ok("tick", now=MONDAY_9AM)
+    assert show(ws, "zoe@beta.io")["owner"] == "bob"
+    again = write(ws, "accounts2.csv", lines(
+        "Website,Account Name,Account Owner",
+        "acme.com,Acme,alice",        # as it is
+        "BETA.IO,Beta,alice",         # a new owner
+        "http://gamma.org/,,",        # nothing given
+    ))
+    report = imp(ws, "accounts", again)
+    assert counts(report) == (3, 0, 1, 2, 0) and report["changed"] == {"owner": 1}
+    assert report["rejects_file"] is None
