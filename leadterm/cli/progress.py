@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from typing import TextIO
 
 __all__ = ["ProgressBar", "progress_bar"]
@@ -18,14 +19,15 @@ _WIDTH = 24
 
 
 class ProgressBar:
-    def __init__(self, label: str, stream: TextIO) -> None:
+    def __init__(self, label: str, stream: TextIO, clock: Callable[[], float] = time.monotonic) -> None:
         self.label = label
         self.stream = stream
-        self.started = time.monotonic()
+        self.clock = clock
+        self.started = clock()
         self.shown = False
 
     def __call__(self, rows: int, done_bytes: int, total_bytes: int) -> None:
-        elapsed = time.monotonic() - self.started
+        elapsed = self.clock() - self.started
         if elapsed < _DELAY:
             return
         share = min(1.0, done_bytes / total_bytes) if total_bytes else 0.0

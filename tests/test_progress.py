@@ -1,0 +1,42 @@
+"""The import progress bar: on a terminal after a moment, never in scripts or with --json."""
+
+from __future__ import annotations
+
+import io
+
+from conftest import MONDAY_9AM, Workspace
+
+from leadterm.cli.progress import ProgressBar, progress_bar
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_bar_waits_half_a_second_then_shows_rows_rate_and_time_left() -> None:
+    now = [100.0]
+    stream = Terminal()
+    bar = ProgressBar("importing events", stream, clock=lambda: now[0])
+    bar(10_000, 1_000_000, 10_000_000)
+    assert stream.getvalue() == ""  # a quick import shows nothing
+    now[0] = 102.0
+    bar(200_000, 5_000_000, 10_000_000)
+    text = stream.getvalue()
+    assert text.startswith("\rimporting events  50% [############............]")
+    assert "200,000 rows" in text and "100,000 rows/s" in text and "2s left" in text
+    bar.close()
+    assert stream.getvalue().endswith("\n")
+
+
+def test_no_bar_when_stderr_is_not_a_terminal() -> None:
+    assert progress_bar("importing leads", io.StringIO()) is None
+    assert isinstance(progress_bar("importing leads", Terminal()), ProgressBar)
+
+
+def test_json_and_pipes_get_no_progress_output(ws: Workspace) -> None:
+    rows = "".join(f"lead{i}@acme.com,Lead {i}\n" for i in range(30_000))
+    path = ws.csv("many.csv", "email,first_name\n" + rows)
+    result = ws.run(["import", "leads", str(path), "--json"], now=MONDAY_9AM)
+    assert result.code == 0 and result.err == ""
+    assert result.json["inserted"] == 30_000
