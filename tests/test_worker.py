@@ -215,3 +215,28 @@ def test_future_events_count_once_their_time_comes(ws: Workspace) -> None:
     assert ws.ok("tick", now=MONDAY_9AM)["qualified"] == 0
     assert ws.ok("tick", now="2026-11-25T14:59:59Z")["rescored"] == 0
     assert ws.ok("tick", now="2026-11-25T15:00:00Z")["qualified"] == 1
+
+
+def test_the_worker_command_runs_passes_until_stopped(ws: Workspace) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    add_leads(ws, [BEA], now=MONDAY_9AM)
+    add_events(ws, [demo_request("bea@beta.io", "2026-11-23T13:00:00Z")], now=MONDAY_9AM)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "leadterm", "worker", "--interval", "0.2", "--config", str(ws.config_path),
+         "--now", MONDAY_9AM],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert worker.stdout is not None
+        assert worker.stdout.readline().startswith("worker: a pass every 0.2s")
+        report = worker.stdout.readline()  # blocks until the first pass that did something
+        assert "qualified 1" in report and "routed 1" in report
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        out, err = worker.communicate(timeout=30)
+    assert worker.returncode == 0, err
+    assert "worker: stopped" in out
+    assert owners(ws) == {"bea@beta.io": "alice"}
