@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["normalize_email", "EmailError", "lead_ref"]
+__all__ = ["normalize_email", "is_email", "EmailError", "lead_ref"]
 
 # Zero-width and formatting characters that ride along in copy-pasted addresses.
 _INVISIBLE = dict.fromkeys(
@@ -33,6 +33,14 @@ def normalize_email(raw: str | None) -> str:
     if not _SHAPE.fullmatch(cleaned) or ".." in cleaned:
         raise EmailError(f"malformed email {raw.strip()!r}")
     return cleaned
+
+
+def is_email(raw: str | None) -> bool:
+    try:
+        normalize_email(raw)
+    except EmailError:
+        return False
+    return True
 
 
 def lead_ref(text: str) -> int | str:

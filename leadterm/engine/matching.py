@@ -60,27 +60,21 @@ def field_matches(rule: FieldMatch, fields: Mapping[str, Any]) -> bool:
         return False
     if rule.in_ is not None and text not in rule.in_:
         return False
-    if rule.min is not None or rule.max is not None:
-        number = as_number(value)
-        if number is None:
-            return False
-        if rule.min is not None and number < rule.min:
-            return False
-        if rule.max is not None and number > rule.max:
-            return False
-    return True
+    return _within(value, rule.min, rule.max)
+
+
+def _within(value: Any, low: float | None, high: float | None) -> bool:
+    """Inclusive numeric bounds; without bounds anything passes, with them only numbers."""
+    if low is None and high is None:
+        return True
+    number = as_number(value)
+    return number is not None and (low is None or number >= low) and (high is None or number <= high)
 
 
 def group_matches(match: GroupMatch, fields: Mapping[str, Any]) -> bool:
     """A routing group's ``match``; an empty match takes every lead."""
-    if match.company_size_min is not None or match.company_size_max is not None:
-        size = as_number(fields.get("company_size"))
-        if size is None:
-            return False
-        if match.company_size_min is not None and size < match.company_size_min:
-            return False
-        if match.company_size_max is not None and size > match.company_size_max:
-            return False
+    if not _within(fields.get("company_size"), match.company_size_min, match.company_size_max):
+        return False
     for name in ("country", "industry", "source"):
         allowed = getattr(match, name)
         if allowed is not None and _text(fields.get(name)) not in allowed:

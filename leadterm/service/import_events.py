@@ -22,7 +22,7 @@ from leadterm.engine.identity import EmailError, normalize_email
 from leadterm.engine.values import ValueProblem, epoch_of, from_spreadsheet
 from leadterm.service.context import Context
 from leadterm.service.csvfile import Block, CsvSource
-from leadterm.service.importing import ImportReport, Pipeline, Progress, open_job
+from leadterm.service.importing import ImportReport, Pipeline, Progress, email_in_column, open_job
 from leadterm.store import database, scores, write
 from leadterm.store import events as event_store
 from leadterm.store import leads as lead_store
@@ -78,12 +78,7 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
             return _NewLead((email, written.strip()))
         return f"email: no lead with email {written.strip()!r} (import the lead first, or use --create-leads)"
 
-    def looks_like_row(values: list[str]) -> bool:
-        try:
-            normalize_email(values[email_at])
-            return True
-        except EmailError:
-            return False
+    looks_like_row = email_in_column(email_at)
 
     def plain_block(block: Block) -> list[Row] | None:
         """A clean block's rows, converted column by column in C; None when any row needs a

@@ -14,7 +14,7 @@ from leadterm.engine.lifecycle import DISQUALIFIED, LEAD
 from leadterm.engine.times import to_epoch
 from leadterm.engine.values import ValueProblem, clean_text, parse_count, parse_time
 from leadterm.service.context import SYSTEM, Context
-from leadterm.service.importing import ImportReport, Job, Progress, open_job, run_pipeline
+from leadterm.service.importing import ImportReport, Job, Progress, email_in_column, open_job, run_pipeline
 from leadterm.service.scoring import fit_row
 from leadterm.store import database, journal, scores, write
 from leadterm.store import leads as lead_store
@@ -146,15 +146,8 @@ def import_leads(context: Context, path: Path, mapping: Mapping[str, str] | None
     job = open_job("leads", path, LEAD_COLUMNS, ("email",), mapping, progress, EXPORT_ONLY_COLUMNS)
     email_index = next(index for index, name in job.columns.fields.items() if name == "email")
 
-    def looks_like_row(values: list[str]) -> bool:
-        try:
-            normalize_email(values[email_index])
-            return True
-        except EmailError:
-            return False
-
     def parsed() -> Iterator[Lead]:
-        for line, values in job.rows(looks_like_row):
+        for line, values in job.rows(email_in_column(email_index)):
             try:
                 yield _parse(job, context, values)
             except ValueProblem as problem:

@@ -20,11 +20,12 @@ from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
 from leadterm.engine.columns import ColumnError, ColumnMap, header_key, map_columns
+from leadterm.engine.identity import is_email
 from leadterm.service.csvfile import CsvSource, RejectWriter
 from leadterm.service.errors import Invalid
 from leadterm.store import database
 
-__all__ = ["ImportReport", "Progress", "Job", "open_job", "Pipeline", "run_pipeline", "CHUNK"]
+__all__ = ["ImportReport", "Progress", "Job", "open_job", "Pipeline", "run_pipeline", "email_in_column", "CHUNK"]
 
 CHUNK = 50_000
 PROGRESS_EVERY = 10_000
@@ -125,6 +126,11 @@ def open_job(kind: str, path: Path, table: Mapping[str, Sequence[str]], required
                           ignored_columns=list(columns.ignored), encoding=source.encoding,
                           delimiter=source.delimiter)
     return Job(source, columns, RejectWriter(path, source.headers), report, progress)
+
+
+def email_in_column(index: int) -> Callable[[list[str]], bool]:
+    """``looks_like_row`` for a file keyed by email: a row has a valid email at ``index``."""
+    return lambda values: is_email(values[index])
 
 
 class Pipeline(Generic[T]):

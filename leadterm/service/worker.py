@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from leadterm.engine.lifecycle import DISQUALIFIED, LEAD, MQL
+from leadterm.engine.lifecycle import DISQUALIFIED, LEAD
 from leadterm.engine.routing import Router, RoutingState, account_domain
 from leadterm.engine.times import to_epoch, to_iso
 from leadterm.service.context import SYSTEM, Context
