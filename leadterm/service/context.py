@@ -48,6 +48,10 @@ class Context:
     def now(self) -> datetime:
         return self.timebase.now()
 
+    def at(self, instant: datetime) -> Context:
+        """The same context with the clock stopped at ``instant`` (one worker pass, one action)."""
+        return Context(self.config, self.actor, Timebase(instant))
+
     @cached_property
     def scoring(self) -> ScoringModel:
         return ScoringModel(self.config.scoring, self.config.tiers)
@@ -110,6 +114,8 @@ def open_context(
             start = parse_instant(now, config.calendar.zone)
         except InstantError as error:
             raise Invalid(f"--now: {error}") from error
+    elif not running:
+        start = Timebase().now()  # a command happens at one instant, however long it takes
     context = Context(config, _actor(config, actor), Timebase(start, running))
     if need_database:
         try:

@@ -40,7 +40,8 @@ class TickReport:
 
 
 def tick(context: Context) -> TickReport:
-    """One worker pass at ``context.now()``."""
+    """One worker pass at ``context.now()``: every step of it happens at that one instant."""
+    context = context.at(context.now())
     report = TickReport()
     with write():
         rules_changed = refresh_fit(context)
