@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
-from itertools import chain
 from typing import Any
 
 from leadterm.engine.scoring import EventFact
 from leadterm.store.db import database
 
-__all__ = ["for_lead", "insert_many"]
+__all__ = ["for_lead", "insert_flat"]
 
 
 def for_lead(lead_id: int) -> list[EventFact]:
@@ -48,8 +47,3 @@ def insert_flat(flat: Sequence[Any]) -> int:
     if full < len(flat):
         connection.execute(_insert_sql((len(flat) - full) // 4), tuple(flat[full:]))
     return connection.total_changes - before
-
-
-def insert_many(rows: Sequence[Sequence[Any]]) -> int:
-    """Insert (lead_id, type, occurred_at, detail) rows; ones already there are ignored."""
-    return insert_flat(list(chain.from_iterable(rows)))
