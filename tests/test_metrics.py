@@ -637,7 +637,8 @@ def test_report_csv(reported: Workspace) -> None:
     # the source is data: its pipe and line breaks come back whole from the csv module
     sources = sorted(row[1] for row in rows if row[0] == "by source")
     assert len(sources) == 2 and sources[1] == "webinar"
-    assert sources[0].startswith("partner | list\nrow two\rthree")
+    # control characters (CR, ESC) are written as visible escapes, never passed to a terminal
+    assert sources[0] == "partner | list\nrow two\\x0dthree\\x1b[31m"
 
 
 def test_report_rejects_an_unknown_format(ws: Workspace) -> None:

@@ -162,7 +162,8 @@ def register(main: click.Group) -> None:
 
         echo(f"worker: a pass every {interval:g}s; Ctrl-C stops")
         try:
-            run_worker(context, interval, report, stop=lambda: bool(stopping))
+            run_worker(context, interval, report, stop=lambda: bool(stopping),
+                       on_problem=lambda text: click.echo(clean(text), err=True))
         except KeyboardInterrupt:
             pass
         echo("worker: stopped")

@@ -17,15 +17,13 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from leadterm.engine.text import visible
 from leadterm.service.context import Context, open_context
 from leadterm.service.errors import Invalid, Refused
 
 __all__ = ["common_options", "json_option", "session", "emit_json", "clean", "fail", "local_time", "echo"]
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-# C0 and C1 control characters (and DEL); tab and newline are handled by the caller.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def common_options(function: F) -> F:
@@ -83,9 +81,7 @@ def emit_json(data: Any) -> None:
 
 def clean(value: Any) -> str:
     """Outside text made safe to print: control characters shown as escapes, never acted on."""
-    if value is None:
-        return ""
-    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", str(value))
+    return visible(value)
 
 
 def echo(text: str = "") -> None:

@@ -46,6 +46,9 @@ def is_email(raw: str | None) -> bool:
 def lead_ref(text: str) -> int | str:
     """A LEAD argument: an id when it is all digits, else an email to normalise."""
     stripped = text.strip()
-    if stripped.isdigit():
-        return int(stripped)
+    if stripped.isascii() and stripped.isdigit():
+        number = int(stripped)
+        if number > 2**63 - 1:
+            raise EmailError(f"no lead has the id {stripped}")
+        return number
     return normalize_email(stripped)

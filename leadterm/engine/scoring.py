@@ -124,7 +124,7 @@ class ScoringModel:
         self.rules: tuple[BehaviourRule, ...] = scoring.behaviour
         self.compiled = tuple(
             CompiledRule(
-                rule.event,
+                rule.event.strip().casefold(),  # event types are matched case-insensitively
                 rule.points,
                 rule.max_times,
                 rule.at_least,
@@ -156,8 +156,9 @@ class ScoringModel:
                 upcoming = at if upcoming is None else min(upcoming, at)
                 continue
             last = at if last is None else max(last, at)
+            kind = event.type.casefold()
             for index, rule in enumerate(self.compiled):
-                if rule.event == event.type and (starts[index] is None or at >= starts[index]):
+                if rule.event == kind and (starts[index] is None or at >= starts[index]):
                     counts[index] += 1
                     first = firsts[index]
                     firsts[index] = at if first is None else min(first, at)
@@ -270,7 +271,7 @@ class ScoringModel:
                 (
                     event
                     for event in events
-                    if event.type == rule.event
+                    if event.type.casefold() == rule.event
                     and event.occurred_at <= now
                     and (starts[index] is None or event.occurred_at >= starts[index])
                 ),

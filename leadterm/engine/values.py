@@ -56,18 +56,25 @@ def clean_text(value: str | None) -> str | None:
     return stripped or None
 
 
+_LARGEST = 2**63 - 1  # what the database can hold
+
+
 def parse_count(text: str, what: str = "number") -> int:
     """A whole count such as a company size: ``250``, ``1,200``, ``1200.0``, a range ``51-200``
     (its lower bound, as CRMs export size bands) or ``10000+``."""
     raw = text.strip()
     cleaned = raw.replace("\u00a0", " ").lower().removesuffix("employees").strip()
     cleaned = cleaned.rstrip("+").strip()
+    count = None
     if re.fullmatch(r"\d+(?:[ ,]\d{3})*(?:\.0+)?", cleaned):
-        return int(float(cleaned.replace(",", "").replace(" ", "")))
-    band = re.fullmatch(r"(\d[\d,]*)\s*(?:-|–|to)\s*(\d[\d,]*)", cleaned)
-    if band:
-        return int(band.group(1).replace(",", ""))
-    raise ValueProblem(f"{what}: not a whole number: {raw!r}")
+        count = int(cleaned.replace(",", "").replace(" ", "").split(".")[0])
+    elif band := re.fullmatch(r"(\d[\d,]*)\s*(?:-|–|to)\s*(\d[\d,]*)", cleaned):
+        count = int(band.group(1).replace(",", ""))
+    if count is None:
+        raise ValueProblem(f"{what}: not a whole number: {raw!r}")
+    if count > _LARGEST:
+        raise ValueProblem(f"{what}: too large: {raw!r}")
+    return count
 
 
 def parse_time(text: str, zone: tzinfo, what: str = "time") -> datetime:

@@ -17,7 +17,7 @@ from leadterm.engine.times import UTC, InstantError, parse_instant
 from leadterm.service.errors import Invalid, Refused
 from leadterm.store import StoreError, open_database
 
-__all__ = ["Timebase", "Context", "open_context", "resolve_database", "SYSTEM"]
+__all__ = ["Timebase", "Context", "open_context", "resolve_database", "acting_handle", "parse_now", "SYSTEM"]
 
 #: The actor of the worker's own moves in the history.
 SYSTEM = "system"
@@ -81,7 +81,9 @@ def resolve_database(config: Config, override: str | None) -> str:
     return str(path if path.is_absolute() else config.base_dir / path)
 
 
-def _actor(config: Config, explicit: str | None) -> str | None:
+def acting_handle(config: Config, explicit: str | None) -> str | None:
+    """Who is acting: ``--as``, then $LEADTERM_USER, then the OS login if it is a rep; an
+    unknown explicit handle is refused."""
     handle = explicit or os.environ.get("LEADTERM_USER") or None
     if handle is not None:
         if config.rep(handle) is None:
@@ -93,6 +95,16 @@ def _actor(config: Config, explicit: str | None) -> str | None:
     except (KeyError, OSError):  # no passwd entry, as in some containers
         return None
     return login if config.rep(login) is not None else None
+
+
+def parse_now(config: Config, now: str | None) -> datetime | None:
+    """``--now``, naive times in the calendar's zone; None without one."""
+    if now is None:
+        return None
+    try:
+        return parse_instant(now, config.calendar.zone)
+    except InstantError as error:
+        raise Invalid(f"--now: {error}") from error
 
 
 def open_context(
@@ -108,15 +120,10 @@ def open_context(
         config = load_config(Path(config_path))
     except ConfigError as error:
         raise Invalid(str(error)) from error
-    start = None
-    if now is not None:
-        try:
-            start = parse_instant(now, config.calendar.zone)
-        except InstantError as error:
-            raise Invalid(f"--now: {error}") from error
-    elif not running:
+    start = parse_now(config, now)
+    if start is None and not running:
         start = Timebase().now()  # a command happens at one instant, however long it takes
-    context = Context(config, _actor(config, actor), Timebase(start, running))
+    context = Context(config, acting_handle(config, actor), Timebase(start, running))
     if need_database:
         try:
             open_database(resolve_database(config, database))

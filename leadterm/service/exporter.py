@@ -49,11 +49,16 @@ def _form_keys() -> list[str]:
     return list(keys)
 
 
-def export_leads(context: Context, path: Path) -> ExportReport:
+def export_leads(context: Context, path: Path) -> ExportReport:  # noqa: ARG001 - the same signature as every action
     """Write every lead to ``path`` (replacing it atomically): UTF-8 with a byte-order mark so
     spreadsheets read accents right, cells that would start a formula protected with a '."""
     if path.is_dir():
         raise Invalid(f"{path}: is a folder")
+    with database.obj.atomic():  # one snapshot: an import running meanwhile is in or out whole
+        return _export(path)
+
+
+def _export(path: Path) -> ExportReport:
     form_keys = _form_keys()
     columns = [*_DATA, *(f"form.{key}" for key in form_keys), *EXPORT_ONLY_COLUMNS]
     select = [*(f"lead.{name}" if name != "email" else "lead.email_display" for name in _DATA),

@@ -23,6 +23,7 @@ from leadterm.engine.identity import EmailError, normalize_email
 from leadterm.engine.values import ValueProblem, epoch_of, from_spreadsheet
 from leadterm.service.context import Context
 from leadterm.service.csvfile import Block, CsvSource
+from leadterm.service.scoring import fit_row
 from leadterm.service.importing import ImportReport, Pipeline, Progress, email_in_column, open_job
 from leadterm.store import database, scores, write
 from leadterm.store import events as event_store
@@ -39,12 +40,15 @@ class _NewLead(tuple):  # (email, as written): a lead --create-leads makes
     __slots__ = ()
 
 
-def _create_leads(rows: list[Row], now: int) -> tuple[list[Row], int]:
-    """Rows naming a _NewLead get the id of a lead created (or found) for it."""
+def _create_leads(context: Context, rows: list[Row], now: int) -> tuple[list[Row], int]:
+    """Rows naming a _NewLead get the id of a lead created (or found) for it. A lead made from
+    an email alone still meets the fit and disqualify rules (a competitor's domain, say)."""
     wanted = {row[0] for row in rows if row[0].__class__ is _NewLead}
     if not wanted:
         return rows, 0
-    created = lead_store.create_bare(sorted(wanted), now)
+    created = lead_store.create_bare(
+        [(email, shown, *fit_row(context, {"email": email, "form": {}})) for email, shown in sorted(wanted)], now
+    )
     ids = dict(lead_store.ids_of([email for email, _ in wanted]))
     return [(ids[row[0][0]], *row[1:]) if row[0].__class__ is _NewLead else row for row in rows], created
 
@@ -100,7 +104,7 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
                 if lead.__class__ is not int:
                     return None
                 leads[index] = lead
-        kinds = list(map(str.strip, columns_[type_at]))
+        kinds = list(map(str.casefold, map(str.strip, columns_[type_at])))
         times = list(map(str.strip, columns_[time_at]))
         if "" in kinds or "" in times or _any_quoted(kinds):
             return None
@@ -136,7 +140,7 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
             if lead.__class__ is str:
                 reject(line, lead, values)
                 return None
-        kind = from_spreadsheet(values[type_at].strip())
+        kind = from_spreadsheet(values[type_at].strip()).casefold()
         when = values[time_at].strip()
         if not kind or not when:
             reject(line, "type: missing" if not kind else "occurred_at: missing", values)
@@ -182,18 +186,16 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
 
     report = job.report
 
-    marked: set[int] = set()  # leads this import has already made due
-
     def write_chunk(flat: list[Any]) -> None:
         with write():
             if create_leads:
-                rows, created = _create_leads(list(zip(*[iter(flat)] * 4)), int(context.now().timestamp()))
+                rows, created = _create_leads(context, list(zip(*[iter(flat)] * 4)), int(context.now().timestamp()))
                 flat = list(chain.from_iterable(rows))
                 report.leads_created += created
             new = event_store.insert_flat(flat)
-            leads = set(flat[0::4])
-            scores.mark_due(leads - marked)
-            marked.update(leads)
+            # every chunk, even for leads an earlier chunk named: a worker pass may have rescored
+            # them in between (leads already due are skipped in SQL)
+            scores.mark_due(set(flat[0::4]))
         report.inserted += new
         report.duplicates += len(flat) // 4 - new
 

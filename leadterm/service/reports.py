@@ -10,6 +10,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from leadterm.config import ConfigError, write_config
+from leadterm.engine.text import visible
+from leadterm.engine.values import to_spreadsheet
 from leadterm.engine.metrics import TARGETS, compute_metrics, score_bands, suggest_threshold
 from leadterm.engine.times import InstantError, parse_instant, to_iso
 from leadterm.service.context import Context
@@ -61,7 +63,10 @@ def calibrate(context: Context, since: datetime, until: datetime, apply: bool) -
     path = context.config.path
     if path is None:  # pragma: no cover - a loaded config always has its path
         raise Invalid("no config file to write")
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise Invalid(f"{path}: cannot be read again to change it ({error})") from error
     data["scoring"]["mql_threshold"] = suggested
     try:
         backup = write_config(path, data)
@@ -126,7 +131,8 @@ def report(context: Context, since: datetime, until: datetime, fmt: str) -> str:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(["section", "item", "value", "target"])
-        writer.writerows(rows)
+        # outside text is shown, never obeyed: no control character reaches a terminal, no formula a sheet
+        writer.writerows([[to_spreadsheet(visible(cell)) for cell in row] for row in rows])
         return buffer.getvalue()
     lines = [f"# Lead handoff report, {data['since'][:10]} to {data['until'][:10]}", ""]
     section = None
@@ -139,11 +145,10 @@ def report(context: Context, since: datetime, until: datetime, fmt: str) -> str:
 
 
 _BREAKS = re.compile(r"\r\n|[\r\n\u2028\u2029]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def _md(text: str) -> str:
     """A table cell: pipes, line breaks (CR too) and control characters from outside text cannot
     break the table or reach the terminal as escape sequences."""
-    text = _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", _BREAKS.sub(" ", text))
+    text = visible(_BREAKS.sub(" ", text))
     return text.replace("|", "\\|")

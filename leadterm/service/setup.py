@@ -6,8 +6,8 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
-from leadterm.config import ConfigError, default_config_data, write_config
-from leadterm.service.context import SYSTEM, open_context
+from leadterm.config import ConfigError, default_config_data, parse_config, write_config
+from leadterm.service.context import SYSTEM, acting_handle, open_context, parse_now
 from leadterm.service.errors import Invalid, Refused
 from leadterm.store import database, journal, write
 
@@ -18,8 +18,12 @@ def initialise(config_path: Path, force: bool, db: str | None, actor: str | None
     """Write the default config.toml (tomli-w) and create its database; yields what it did."""
     if config_path.exists() and not force:
         raise Refused(f"{config_path} already exists; use --force to replace it (it is kept as .bak)")
+    data = default_config_data()
+    default = parse_config(data)
+    parse_now(default, now)  # a bad --now or --as refuses the command before anything is written
+    acting_handle(default, actor)
     try:
-        backup_file = write_config(config_path, default_config_data())
+        backup_file = write_config(config_path, data)
     except (ConfigError, OSError) as error:
         raise Invalid(f"{config_path}: cannot write ({error})") from error
     yield f"wrote {config_path}"

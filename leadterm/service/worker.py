@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
+from pathlib import Path
 from dataclasses import dataclass
 from datetime import datetime
 
 from leadterm.engine.lifecycle import DISQUALIFIED, LEAD
 from leadterm.engine.routing import Router, RoutingState, account_domain
 from leadterm.engine.times import to_epoch, to_iso
+from leadterm.config import ConfigError, load_config
 from leadterm.service.context import SYSTEM, Context
 from leadterm.service.handoff import apply, give, managers_of, routing_changed
 from leadterm.service.scoring import Rescored, fingerprint, refresh_fit, rescore
@@ -198,10 +201,37 @@ def _recycle(context: Context, report: TickReport) -> None:
         report.recycled += 1
 
 
-def run_worker(context: Context, interval: float, on_report=None, stop=None) -> None:
-    """Run ``tick`` every ``interval`` seconds until ``stop()`` is true (or forever)."""
+def _modified(path: Path | None) -> float | None:
+    try:
+        return path.stat().st_mtime if path is not None else None
+    except OSError:
+        return None
+
+
+def run_worker(
+    context: Context,
+    interval: float,
+    on_report: Callable[[TickReport], None] | None = None,
+    stop: Callable[[], bool] | None = None,
+    on_problem: Callable[[str], None] | None = None,
+) -> None:
+    """Run ``tick`` every ``interval`` seconds until ``stop()`` is true (or forever).
+
+    A changed config.toml (a new threshold from ``calibrate --apply``, a new rep) is read again
+    before the next pass; an invalid one is reported and the last good one kept.
+    """
+    path = context.config.path
+    seen = _modified(path)
     while stop is None or not stop():
         started = time.monotonic()
+        modified = _modified(path)
+        if modified != seen and path is not None:
+            seen = modified
+            try:
+                context = Context(load_config(path), context.actor, context.timebase)
+            except ConfigError as error:
+                if on_problem is not None:
+                    on_problem(f"{error}\nkeeping the config the worker started with")
         report = tick(context)
         if on_report is not None:
             on_report(report)

@@ -142,14 +142,16 @@ def ids_of(emails: Sequence[str]) -> list[tuple[str, int]]:
     return found
 
 
-def create_bare(leads: Sequence[tuple[str, str]], now: int) -> int:
-    """Create leads that are nothing but an email (normalised, as written); returns how many."""
+def create_bare(leads: Sequence[tuple[str, str, int, str | None]], now: int) -> int:
+    """Create leads that are nothing but an email: (email normalised, as written, fit points,
+    disqualify rule) each; returns how many were new."""
     if not leads:
         return 0
     last = max_id()
     database.obj.cursor().executemany(
-        "INSERT OR IGNORE INTO lead (email, email_display, inserted_at, updated_at) VALUES (?, ?, ?, ?)",
-        [(email, shown, now, now) for email, shown in leads],
+        "INSERT OR IGNORE INTO lead (email, email_display, fit_points, disqualifier, inserted_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [(email, shown, fit, disqualifier, now, now) for email, shown, fit, disqualifier in leads],
     )
     database.obj.execute_sql(
         "INSERT INTO lead_score (lead_id, due_at) SELECT id, 0 FROM lead WHERE id > ?", (last,)

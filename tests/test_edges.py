@@ -1,0 +1,96 @@
+"""Edges found in review: each once broke something a user would notice."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from conftest import BEA, MONDAY_9AM, Workspace, add_events, add_leads
+
+
+def test_a_worker_pass_between_import_chunks_loses_no_event(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    from leadterm.service import import_events as module
+
+    add_leads(ws, [{"email": "x@acme.com", "first_name": "X"}], now=MONDAY_9AM)
+    # blank lines send the reader row by row, so with CHUNK = 1 each event is its own chunk
+    path = ws.csv("events.csv", "email,type,occurred_at\n"
+                                "x@acme.com,page_view,2026-11-23T13:00:00Z\n\n"
+                                "x@acme.com,demo_request,2026-11-23T13:30:00Z\n")
+    monkeypatch.setattr(module, "CHUNK", 1)
+    real_write = module.write
+    passes: list[str] = []
+
+    @contextmanager
+    def write_then_let_a_worker_run():  # type: ignore[no-untyped-def]
+        with real_write():
+            yield
+        if not passes:  # another process's worker pass, right after the first chunk commits
+            done = subprocess.run([sys.executable, "-m", "leadterm", "tick", "--json", "--config",
+                                   str(ws.config_path), "--now", MONDAY_9AM], capture_output=True, text=True)
+            passes.append(done.stdout)
+
+    monkeypatch.setattr(module, "write", write_then_let_a_worker_run)
+    report = ws.ok(f"import events {path}", now=MONDAY_9AM)
+    assert report["inserted"] == 2 and '"rescored": 1' in passes[0]
+    counts = ws.ok("tick", now="2026-11-23T14:01:00Z")
+    assert counts["qualified"] == 1  # the demo request of the second chunk was seen
+
+
+def test_leads_created_from_events_meet_the_disqualify_rules(ws: Workspace) -> None:
+    path = ws.csv("events.csv", "email,type,occurred_at\nspy@rivalsoft.com,demo_request,2026-11-23T13:00:00Z\n")
+    assert ws.ok(f"import events {path} --create-leads", now=MONDAY_9AM)["leads_created"] == 1
+    counts = ws.ok("tick", now=MONDAY_9AM)
+    assert (counts["qualified"], counts["disqualified"]) == (0, 1)
+    assert ws.ok("show spy@rivalsoft.com", now=MONDAY_9AM)["stage"] == "disqualified"
+
+
+def test_event_types_match_whatever_their_case(ws: Workspace) -> None:
+    add_leads(ws, [BEA], now=MONDAY_9AM)
+    add_events(ws, [{"email": "bea@beta.io", "type": "Demo_Request", "occurred_at": "2026-11-23T13:00:00Z"}],
+               now=MONDAY_9AM)
+    assert ws.ok("tick", now=MONDAY_9AM)["qualified"] == 1
+    assert ws.ok("show 1", now=MONDAY_9AM)["events"][0]["type"] == "demo_request"
+
+
+def test_a_company_size_too_large_for_the_database_is_a_rejected_row(ws: Workspace) -> None:
+    path = ws.csv("leads.csv", "email,company_size\nbig@acme.com,99999999999999999999\nok@acme.com,20\n")
+    report = ws.ok(f"import leads {path}", now=MONDAY_9AM)
+    assert (report["read"], report["inserted"], report["rejected"]) == (2, 1, 1)
+    assert "company_size: too large" in (ws.root / "leads.csv.rejects.csv").read_text()
+
+
+def test_init_force_refused_for_a_bad_actor_or_time_leaves_the_config_alone(ws: Workspace) -> None:
+    ws.write_config(lambda data: data["scoring"].update(mql_threshold=77))
+    before = ws.config_path.read_bytes()
+    assert ws.run("init --force", actor="dna").code == 1
+    assert ws.run("init --force", now="garbage").code == 2
+    assert ws.config_path.read_bytes() == before
+    assert not Path(str(ws.config_path) + ".bak").exists()
+
+
+@pytest.mark.parametrize("ref", ["99999999999999999999", "²"])
+def test_lead_refs_that_cannot_be_ids_are_unknown_leads(ws: Workspace, ref: str) -> None:
+    result = ws.run(["show", ref], now=MONDAY_9AM)
+    assert result.code == 1 and "no lead" in result.err
+
+
+def test_a_running_worker_reads_a_changed_config(ws: Workspace) -> None:
+    add_leads(ws, [BEA], now=MONDAY_9AM)  # fit 35, no events: below the bar of 50
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "leadterm", "worker", "--interval", "0.2", "--config", str(ws.config_path),
+         "--now", MONDAY_9AM], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert worker.stdout is not None
+        worker.stdout.readline()  # "worker: a pass every ..."
+        assert "rescored 1" in worker.stdout.readline()  # its first pass scored the lead: 35
+        ws.write_config(lambda data: data["scoring"].update(mql_threshold=30))
+        assert "qualified 1" in worker.stdout.readline()  # the next pass that did anything
+    finally:
+        worker.terminate()
+        worker.communicate(timeout=30)
+    assert tomllib.loads(ws.config_path.read_text())["scoring"]["mql_threshold"] == 30
