@@ -73,3 +73,10 @@ def test_cli_commands_do_not_import_textual(tmp_path: Path) -> None:
     loaded = _loaded_after(code)
     assert "leadterm.cli" in loaded and "leadterm.service.worker" in loaded  # the probe really ran
     assert not any(name == "textual" or name.startswith("textual.") for name in loaded)
+
+
+def test_services_leave_sql_to_the_store() -> None:
+    for path in (PACKAGE / "service").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for sign in ("execute_sql", "database.obj", "executemany"):
+            assert sign not in text, f"{path.name} runs SQL itself ({sign}); give the store a function"

@@ -15,7 +15,8 @@ from leadterm.engine.values import to_spreadsheet
 from leadterm.service.context import Context
 from leadterm.service.errors import Invalid
 from leadterm.service.import_leads import EXPORT_ONLY_COLUMNS, TEXT_FIELDS
-from leadterm.store import database
+from leadterm.store import snapshot
+from leadterm.store import leads as lead_store
 
 __all__ = ["ExportReport", "export_leads"]
 
@@ -42,30 +43,21 @@ class ExportReport:
         return {"file": self.file, "leads": self.leads, "form_columns": self.form_columns}
 
 
-def _form_keys() -> list[str]:
-    keys: dict[str, None] = {}
-    for (form,) in database.obj.execute_sql("SELECT form FROM lead WHERE form IS NOT NULL ORDER BY id"):
-        keys.update(dict.fromkeys(json.loads(form)))
-    return list(keys)
-
-
 def export_leads(context: Context, path: Path) -> ExportReport:  # noqa: ARG001 - the same signature as every action
     """Write every lead to ``path`` (replacing it atomically): UTF-8 with a byte-order mark so
     spreadsheets read accents right, cells that would start a formula protected with a '."""
     if path.is_dir():
         raise Invalid(f"{path}: is a folder")
-    with database.obj.atomic():  # one snapshot: an import running meanwhile is in or out whole
+    with snapshot():  # an import running meanwhile is in or out whole
         return _export(path)
 
 
 def _export(path: Path) -> ExportReport:
-    form_keys = _form_keys()
+    form_keys = lead_store.form_keys()
     columns = [*_DATA, *(f"form.{key}" for key in form_keys), *EXPORT_ONLY_COLUMNS]
     select = [*(f"lead.{name}" if name != "email" else "lead.email_display" for name in _DATA),
               "lead.form", *(_STATE_SQL[name] for name in EXPORT_ONLY_COLUMNS)]
-    cursor = database.obj.execute_sql(
-        f"SELECT {', '.join(select)} FROM lead JOIN lead_score ON lead_score.lead_id = lead.id ORDER BY lead.id"
-    )
+    cursor = lead_store.export_rows(select)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     count = 0
     try:

@@ -93,10 +93,9 @@ def give(
     if previous is not None:
         detail["from"] = previous
     journal.record(lead.id, now, actor, action, reason or decision.reason, level, detail)
-    who = lead.name or lead.email_display
-    notices = [(rep, lead.id, now, "assigned", f"New tier-{tier} lead: {who} ({lead.company or 'no company'})")]
+    notices = [(rep, lead.id, now, "assigned", f"New tier-{tier} lead: {lead.who} ({lead.company or 'no company'})")]
     if previous is not None and previous != rep:
-        notices.append((previous, lead.id, now, "reassigned", f"{who} was reassigned to {rep}"))
+        notices.append((previous, lead.id, now, "reassigned", f"{lead.who} was reassigned to {rep}"))
     journal.notify(notices)
     domain = account_domain(lead.email, context.config.routing.personal_domains)
     if domain is not None:

@@ -10,7 +10,7 @@ from leadterm.engine.values import ValueProblem, clean_text
 from leadterm.service.context import Context
 from leadterm.service.handoff import routing_changed
 from leadterm.service.importing import ImportReport, Progress, open_job, run_pipeline
-from leadterm.store import database, write
+from leadterm.store import team, write
 
 __all__ = ["import_accounts", "normalize_domain"]
 
@@ -63,25 +63,17 @@ def import_accounts(context: Context, path: Path, mapping: Mapping[str, str] | N
 
     def write_chunk(chunk: list[Account]) -> None:
         now = int(context.now().timestamp())
-        db = database.obj
         with write():
             for domain, name, owner in chunk:
-                row = db.execute_sql("SELECT name, owner FROM account WHERE domain = ?", (domain,)).fetchone()
-                if row is None:
-                    db.execute_sql("INSERT INTO account (domain, name, owner, updated_at) VALUES (?, ?, ?, ?)",
-                                   (domain, name, owner, now))
+                outcome, changed = team.merge_account(domain, name, owner, now)
+                if outcome == "inserted":
                     report.inserted += 1
-                    continue
-                merged = (name if name is not None else row[0], owner if owner is not None else row[1])
-                if merged == tuple(row):
+                elif outcome == "duplicate":
                     report.duplicates += 1
-                    continue
-                for field, before, after in zip(("name", "owner"), row, merged):
-                    if before != after:
+                else:
+                    report.updated += 1
+                    for field in changed:
                         report.changed[field] = report.changed.get(field, 0) + 1
-                db.execute_sql("UPDATE account SET name = ?, owner = ?, updated_at = ? WHERE domain = ?",
-                               (*merged, now, domain))
-                report.updated += 1
             routing_changed()
 
     try:

@@ -25,7 +25,7 @@ from leadterm.service.context import Context
 from leadterm.service.csvfile import Block, CsvSource
 from leadterm.service.scoring import fit_row
 from leadterm.service.importing import ImportReport, Pipeline, Progress, email_in_column, open_job
-from leadterm.store import database, scores, write
+from leadterm.store import scores, write
 from leadterm.store import events as event_store
 from leadterm.store import leads as lead_store
 
@@ -71,7 +71,7 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
 
     # normalised email → lead id; emails as written that differ from their normal form are added
     # as they are met, so that each distinct string is normalised once
-    known: dict[str, int] = dict(database.obj.execute_sql("SELECT email, id FROM lead").fetchall())
+    known: dict[str, int] = lead_store.email_ids()
 
     def resolve(written: str) -> Any:
         """A lead id, a _NewLead (--create-leads), or why the email is refused (a str)."""

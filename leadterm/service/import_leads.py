@@ -16,7 +16,7 @@ from leadterm.engine.values import ValueProblem, clean_text, parse_count, parse_
 from leadterm.service.context import SYSTEM, Context
 from leadterm.service.importing import ImportReport, Job, Progress, email_in_column, open_job, run_pipeline
 from leadterm.service.scoring import fit_row
-from leadterm.store import database, journal, scores, write
+from leadterm.store import journal, scores, write
 from leadterm.store import leads as lead_store
 
 __all__ = ["import_leads", "EXPORT_ONLY_COLUMNS", "TEXT_FIELDS", "DATA_FIELDS"]
@@ -77,20 +77,6 @@ def _merge(current: Lead, incoming: Lead, overwrite: bool) -> dict[str, Any]:
     return changes
 
 
-def _existing(emails: list[str]) -> dict[str, Lead]:
-    found: dict[str, Lead] = {}
-    for start in range(0, len(emails), 900):
-        part = emails[start : start + 900]
-        cursor = database.obj.execute_sql(
-            f"SELECT {', '.join(_SELECT)} FROM lead WHERE email IN ({', '.join('?' * len(part))})", part
-        )
-        for row in cursor:
-            lead = dict(zip(_SELECT, row))
-            lead["form"] = json.loads(lead["form"]) if lead["form"] else {}
-            found[lead["email"]] = lead
-    return found
-
-
 def _row(context: Context, lead: Lead, names: tuple[str, ...]) -> list[Any]:
     points, disqualifier = fit_row(context, lead)
     values = {**lead, "fit_points": points, "disqualifier": disqualifier,
@@ -102,7 +88,7 @@ def _write(context: Context, report: ImportReport, overwrite: bool, chunk: list[
     now = context.now()
     epoch = to_epoch(now)
     with write():
-        known = _existing(sorted({lead["email"] for lead in chunk}))
+        known = lead_store.data_of(sorted({lead["email"] for lead in chunk}), _SELECT)
         new: dict[str, Lead] = {}
         changed: dict[str, Lead] = {}
         fields_changed: Counter[str] = Counter()
@@ -123,15 +109,11 @@ def _write(context: Context, report: ImportReport, overwrite: bool, chunk: list[
                 changed[email] = current
             report.updated += 1
         last_id = lead_store.max_id()
-        database.obj.cursor().executemany(
-            f"INSERT INTO lead ({', '.join(_OUT)}, inserted_at, updated_at) VALUES ({', '.join('?' * len(_OUT))}, ?, ?)",
-            [(*_row(context, lead, _OUT), epoch, epoch) for lead in new.values()],
-        )
+        lead_store.insert_rows((*_OUT, "inserted_at", "updated_at"),
+                               [(*_row(context, lead, _OUT), epoch, epoch) for lead in new.values()])
         scores.add_new_leads(last_id)
-        database.obj.cursor().executemany(
-            f"UPDATE lead SET {', '.join(f'{name} = ?' for name in _CHANGE)}, updated_at = ? WHERE id = ?",
-            [(*_row(context, lead, _CHANGE), epoch, lead["id"]) for lead in changed.values()],
-        )
+        lead_store.update_many((*_CHANGE, "updated_at"),
+                               [(*_row(context, lead, _CHANGE), epoch, lead["id"]) for lead in changed.values()])
         scores.mark_due(lead["id"] for lead in changed.values())
         # a disqualified lead is reconsidered when its data changes
         revived = [lead for lead in changed.values() if lead["stage"] == DISQUALIFIED]

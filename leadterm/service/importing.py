@@ -23,7 +23,7 @@ from leadterm.engine.columns import ColumnError, ColumnMap, header_key, map_colu
 from leadterm.engine.identity import is_email
 from leadterm.service.csvfile import CsvSource, RejectWriter
 from leadterm.service.errors import Invalid
-from leadterm.store import database
+from leadterm.store import thread_connection
 
 __all__ = ["ImportReport", "Progress", "Job", "open_job", "Pipeline", "run_pipeline", "email_in_column", "CHUNK"]
 
@@ -149,19 +149,14 @@ class Pipeline(Generic[T]):
         self.thread = threading.Thread(target=self._run, name="leadterm-import-writer", daemon=True)
 
     def _run(self) -> None:
-        db = database.obj
         try:
-            db.connect(reuse_if_open=True)
-            if self.bulk:
-                db.execute_sql("PRAGMA foreign_keys = OFF")
-            while (chunk := self.pending.get()) is not None:
-                self.write(chunk)
+            with thread_connection(checked_references=not self.bulk):
+                while (chunk := self.pending.get()) is not None:
+                    self.write(chunk)
         except BaseException as error:  # handed to the sending thread, which raises it
             self.failure.append(error)
             while self.pending.get() is not None:  # drain, so the sender never blocks on a full queue
                 pass
-        finally:
-            db.close()
 
     def __enter__(self) -> Pipeline[T]:
         # Millions of short-lived rows, none of them in a reference cycle: the cyclic garbage

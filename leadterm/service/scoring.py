@@ -13,10 +13,9 @@ from typing import Any, NamedTuple
 
 from leadterm.engine.times import to_epoch
 from leadterm.service.context import Context
-from leadterm.store import database
 from leadterm.store import leads as lead_store
 from leadterm.store.meta import get_meta, set_meta
-from leadterm.store.scores import mark_all_due, rescore_statement
+from leadterm.store import scores
 
 __all__ = ["Rescored", "rescore", "refresh_fit", "fingerprint", "fit_row"]
 
@@ -37,9 +36,8 @@ def rescore(context: Context, everything: bool = False) -> list[Rescored]:
 
     Call it inside a write transaction.
     """
-    sql, params = rescore_statement(context.scoring, to_epoch(context.now()), only_due=not everything)
-    cursor = database.obj.execute_sql(sql, params)
-    return [Rescored(*row) for row in cursor]
+    rows = scores.rescore(context.scoring, to_epoch(context.now()), only_due=not everything)
+    return [Rescored(*row) for row in rows]
 
 
 def fingerprint(*parts: Any) -> str:
@@ -59,14 +57,13 @@ def refresh_fit(context: Context) -> bool:
     current = fingerprint(context.config.scoring, context.config.tiers)
     if get_meta("scoring_fingerprint") == current:
         return False
-    cursor = database.obj.execute_sql(f"SELECT id, {', '.join(_LEAD_FIELDS)} FROM lead")
     updates = []
-    for lead_id, *values in cursor.fetchall():
+    for lead_id, *values in lead_store.every_fields(_LEAD_FIELDS):
         fields = dict(zip(_LEAD_FIELDS, values))
         fields["form"] = json.loads(fields["form"]) if fields["form"] else {}
         points, disqualifier = fit_row(context, fields)
         updates.append((points, disqualifier, lead_id))
     lead_store.update_many(("fit_points", "disqualifier"), updates)
-    mark_all_due()
+    scores.mark_all_due()
     set_meta("scoring_fingerprint", current)
     return True

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 from leadterm.config import ConfigError, default_config_data, parse_config, write_config
 from leadterm.service.context import SYSTEM, acting_handle, open_context, parse_now
 from leadterm.service.errors import Invalid, Refused
-from leadterm.store import database, journal, write
+from leadterm.store import backup_to, database_path, journal, write
 
 __all__ = ["initialise", "backup"]
 
@@ -35,21 +34,15 @@ def initialise(config_path: Path, force: bool, db: str | None, actor: str | None
             journal.record(None, context.now(), context.actor or SYSTEM, "config",
                            "config.toml replaced by the default (init --force)",
                            None, {"backup": str(backup_file)})
-    yield f"database ready at {database.obj.database}"
+    yield f"database ready at {database_path()}"
 
 
 def backup(target: Path) -> Path:
     """Copy the open database to ``target`` with SQLite's online backup (consistent while in use)."""
     if target.exists():
         raise Refused(f"{target} already exists; choose another name")
-    source_path = Path(database.obj.database)
-    if target.resolve() == source_path.resolve():
+    if target.resolve() == database_path().resolve():
         raise Invalid("the backup cannot be the database itself")
     target.parent.mkdir(parents=True, exist_ok=True)
-    destination = sqlite3.connect(target)
-    try:
-        with destination:
-            database.obj.connection().backup(destination)
-    finally:
-        destination.close()
+    backup_to(target)
     return target

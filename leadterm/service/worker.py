@@ -161,10 +161,9 @@ def _remind(context: Context, lead: LeadRecord, base: datetime, now: datetime) -
     reason = f"{clock} deadline {to_iso(base)} breached"
     updated = apply(context, lead, {"escalation_level": 1})
     journal.record(lead.id, now, SYSTEM, "escalated", reason, 1, {"rep": owner, "deadline": to_iso(base)})
-    who = lead.name or lead.email_display
-    notices = [(owner, lead.id, now, "reminder", f"SLA breached on {who}: {clock} was due {to_iso(base)}")]
+    notices = [(owner, lead.id, now, "reminder", f"SLA breached on {lead.who}: {clock} was due {to_iso(base)}")]
     notices += [
-        (manager, lead.id, now, "escalation", f"{owner} breached the {clock} SLA on {who}")
+        (manager, lead.id, now, "escalation", f"{owner} breached the {clock} SLA on {lead.who}")
         for manager in managers_of(context, owner)
     ]
     journal.notify(notices)
@@ -182,10 +181,9 @@ def _reassign(context: Context, router: Router, lead: LeadRecord, base: datetime
     give(context, lead, decision, actor=SYSTEM, action="reassigned", level=2, reason=reason)
     router.commit(decision, previous=lead.owner)
     routing_changed()  # the old owner has room again
-    who = lead.name or lead.email_display
     journal.notify(
         [
-            (manager, lead.id, now, "escalation", f"{who} was taken from {previous} and given to {decision.rep}")
+            (manager, lead.id, now, "escalation", f"{lead.who} was taken from {previous} and given to {decision.rep}")
             for manager in managers_of(context, previous)
         ]
     )

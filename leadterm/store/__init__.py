@@ -1,5 +1,15 @@
 """Persistence: peewee models, queries and transactions. Hands out plain records."""
 
-from leadterm.store.db import StoreError, close_database, database, open_database, write
+from leadterm.store.db import (
+    StoreError,
+    backup_to,
+    close_database,
+    database,
+    database_path,
+    open_database,
+    snapshot,
+    thread_connection,
+    write,
+)
 
-__all__ = ["StoreError", "close_database", "database", "open_database", "write"]
+__all__ = ["StoreError", "backup_to", "close_database", "database", "database_path", "open_database", "snapshot", "thread_connection", "write"]

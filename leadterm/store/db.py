@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import contextmanager
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import Any
 from pathlib import Path
 
 from peewee import DatabaseError as PeeweeDatabaseError
@@ -13,7 +14,7 @@ from peewee import DatabaseProxy, SqliteDatabase
 
 from leadterm.store.schema import MIGRATIONS, SCHEMA_VERSION
 
-__all__ = ["database", "open_database", "close_database", "write", "StoreError", "schema_version"]
+__all__ = ["database", "open_database", "close_database", "write", "select_in", "backup_to", "database_path", "snapshot", "thread_connection", "StoreError", "schema_version"]
 
 #: Every model binds to this; ``open_database`` points it at a real database.
 database = DatabaseProxy()
@@ -114,3 +115,46 @@ def write() -> Iterator[None]:
         raise RuntimeError("write() must not be nested in another transaction")
     with db.atomic("IMMEDIATE"):
         yield
+
+
+def select_in(sql: str, values: Sequence[Any], size: int = 900) -> Iterator[tuple[Any, ...]]:
+    """The rows of ``sql``, whose ``{marks}`` stands for an IN list, over ``values`` in pieces
+    small enough for SQLite's limit on parameters."""
+    for start in range(0, len(values), size):
+        part = values[start : start + size]
+        yield from database.obj.execute_sql(sql.format(marks=", ".join("?" * len(part))), part)
+
+
+def database_path() -> Path:
+    return Path(database.obj.database)
+
+
+def backup_to(target: Path) -> None:
+    """Copy the open database to ``target`` with SQLite's online backup (consistent while in use)."""
+    destination = sqlite3.connect(target)
+    try:
+        with destination:
+            database.obj.connection().backup(destination)
+    finally:
+        destination.close()
+
+
+@contextmanager
+def snapshot() -> Iterator[None]:
+    """A read transaction: every read inside sees the database as of its first read."""
+    with database.obj.atomic():
+        yield
+
+
+@contextmanager
+def thread_connection(checked_references: bool = True) -> Iterator[None]:
+    """This thread's own connection, closed at the end. ``checked_references=False`` skips
+    SQLite's per-row foreign-key lookups, for a bulk writer that checked every reference itself."""
+    db = database.obj
+    db.connect(reuse_if_open=True)
+    try:
+        if not checked_references:
+            db.execute_sql("PRAGMA foreign_keys = OFF")
+        yield
+    finally:
+        db.close()

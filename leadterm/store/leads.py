@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 from leadterm.engine.lifecycle import OPEN_STAGES
 from leadterm.engine.times import to_epoch
-from leadterm.store.db import database
+from leadterm.store.db import database, select_in
 from leadterm.store.records import LeadRecord, lead_from_row
 
 __all__ = [
@@ -25,6 +26,12 @@ __all__ = [
     "still_leads",
     "max_id",
     "ids_of",
+    "data_of",
+    "insert_rows",
+    "email_ids",
+    "every_fields",
+    "form_keys",
+    "export_rows",
     "create_bare",
     "open_counts",
 ]
@@ -120,25 +127,23 @@ def rechecks_due(now: datetime) -> list[LeadRecord]:
 
 def still_leads(lead_ids: Sequence[int]) -> dict[int, str | None]:
     """Of these leads, those at stage ``lead``, with the disqualify rule each matches."""
-    found: dict[int, str | None] = {}
-    for start in range(0, len(lead_ids), 900):
-        part = lead_ids[start : start + 900]
-        cursor = database.obj.execute_sql(
-            f"SELECT id, disqualifier FROM lead WHERE stage = 'lead' AND id IN ({', '.join('?' * len(part))})", part
-        )
-        found.update(cursor.fetchall())
-    return found
+    return dict(select_in("SELECT id, disqualifier FROM lead WHERE stage = 'lead' AND id IN ({marks})", lead_ids))
 
 
 def ids_of(emails: Sequence[str]) -> list[tuple[str, int]]:
     """(email, id) of those of ``emails`` (normalised) that a lead has."""
-    found: list[tuple[str, int]] = []
-    for start in range(0, len(emails), 900):
-        part = emails[start : start + 900]
-        cursor = database.obj.execute_sql(
-            f"SELECT email, id FROM lead WHERE email IN ({', '.join('?' * len(part))})", part
-        )
-        found += cursor.fetchall()
+    return list(select_in("SELECT email, id FROM lead WHERE email IN ({marks})", emails))
+
+
+def data_of(emails: Sequence[str], columns: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """``columns`` (which must include email) of the leads that have these emails, by email;
+    form answers decoded."""
+    found: dict[str, dict[str, Any]] = {}
+    for row in select_in(f"SELECT {', '.join(columns)} FROM lead WHERE email IN ({{marks}})", emails):
+        lead = dict(zip(columns, row))
+        if "form" in lead:
+            lead["form"] = json.loads(lead["form"]) if lead["form"] else {}
+        found[lead["email"]] = lead
     return found
 
 
@@ -157,6 +162,38 @@ def create_bare(leads: Sequence[tuple[str, str, int, str | None]], now: int) -> 
         "INSERT INTO lead_score (lead_id, due_at) SELECT id, 0 FROM lead WHERE id > ?", (last,)
     )
     return database.obj.execute_sql("SELECT COUNT(*) FROM lead WHERE id > ?", (last,)).fetchone()[0]
+
+
+def insert_rows(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """Insert leads: one executemany of ``INSERT INTO lead (columns) VALUES (...)``."""
+    database.obj.cursor().executemany(
+        f"INSERT INTO lead ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", rows
+    )
+
+
+def email_ids() -> dict[str, int]:
+    """Every lead's id by its (normalised) email."""
+    return dict(database.obj.execute_sql("SELECT email, id FROM lead").fetchall())
+
+
+def every_fields(columns: Sequence[str]) -> list[tuple[Any, ...]]:
+    """(id, *columns) of every lead."""
+    return database.obj.execute_sql(f"SELECT id, {', '.join(columns)} FROM lead").fetchall()
+
+
+def form_keys() -> list[str]:
+    """Every form-answer name, in the order leads first brought them."""
+    keys: dict[str, None] = {}
+    for (form,) in database.obj.execute_sql("SELECT form FROM lead WHERE form IS NOT NULL ORDER BY id"):
+        keys.update(dict.fromkeys(json.loads(form)))
+    return list(keys)
+
+
+def export_rows(expressions: Sequence[str]) -> Iterator[tuple[Any, ...]]:
+    """``expressions`` (over lead and lead_score) of every lead, by id."""
+    return iter(database.obj.execute_sql(
+        f"SELECT {', '.join(expressions)} FROM lead JOIN lead_score ON lead_score.lead_id = lead.id ORDER BY lead.id"
+    ))
 
 
 def max_id() -> int:

@@ -89,6 +89,11 @@ class LeadRecord:
     def name(self) -> str:
         return " ".join(part for part in (self.first_name, self.last_name) if part)
 
+    @property
+    def who(self) -> str:
+        """How a notification names the lead: its name, else its email."""
+        return self.name or self.email_display
+
     def fields(self) -> dict[str, Any]:
         """The values scoring and routing rules test."""
         return {

@@ -16,7 +16,7 @@ from typing import Any
 from leadterm.engine.scoring import ScoringModel
 from leadterm.store.db import database
 
-__all__ = ["rescore_statement", "mark_due", "mark_all_due", "add_new_leads"]
+__all__ = ["rescore", "rescore_statement", "mark_due", "mark_all_due", "add_new_leads"]
 
 _NEVER = 9_000_000_000_000_000_000  # stands for "no moment" inside MIN()
 
@@ -120,3 +120,9 @@ WHERE lead_score.lead_id = scored.id
 RETURNING lead_id, score, tier1_fired
 """
     return sql, params
+
+
+def rescore(model: ScoringModel, now: int, only_due: bool) -> list[tuple[int, int, int]]:
+    """Run the rescore: (lead_id, score, tier1_fired) of every lead it wrote."""
+    sql, params = rescore_statement(model, now, only_due)
+    return database.obj.execute_sql(sql, params).fetchall()

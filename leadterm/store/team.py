@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from leadterm.engine.times import from_epoch, to_epoch
-from leadterm.store.db import database
+from leadterm.store.db import database, select_in
 from leadterm.store.models import Assignment, RepState, Touch
 from leadterm.store.records import AssignmentRecord, TouchRecord
 
@@ -17,6 +17,7 @@ __all__ = [
     "save_cursors",
     "account_owners",
     "set_account_owner",
+    "merge_account",
     "start_assignment",
     "end_assignment",
     "record_first_touch",
@@ -56,16 +57,9 @@ def save_cursors(values: dict[str, str]) -> None:
 
 
 def account_owners(domains: Iterable[str]) -> dict[str, str]:
-    wanted = sorted(set(domains))
-    owners: dict[str, str] = {}
-    for start in range(0, len(wanted), 900):
-        part = wanted[start : start + 900]
-        cursor = database.obj.execute_sql(
-            f"SELECT domain, owner FROM account WHERE owner IS NOT NULL AND domain IN ({', '.join('?' * len(part))})",
-            part,
-        )
-        owners.update(cursor.fetchall())
-    return owners
+    return dict(select_in(
+        "SELECT domain, owner FROM account WHERE owner IS NOT NULL AND domain IN ({marks})", sorted(set(domains))
+    ))
 
 
 def set_account_owner(domain: str, owner: str | None, now: datetime, name: str | None = None,
@@ -85,6 +79,23 @@ def set_account_owner(domain: str, owner: str | None, now: datetime, name: str |
         "name = COALESCE(excluded.name, account.name), updated_at = excluded.updated_at",
         (domain, name, owner, to_epoch(now)),
     )
+
+
+def merge_account(domain: str, name: str | None, owner: str | None, now: int) -> tuple[str, list[str]]:
+    """Add an account, or fill in its name and owner where given; returns ("inserted" |
+    "updated" | "duplicate", the fields that changed)."""
+    db = database.obj
+    row = db.execute_sql("SELECT name, owner FROM account WHERE domain = ?", (domain,)).fetchone()
+    if row is None:
+        db.execute_sql("INSERT INTO account (domain, name, owner, updated_at) VALUES (?, ?, ?, ?)",
+                       (domain, name, owner, now))
+        return "inserted", []
+    merged = (name if name is not None else row[0], owner if owner is not None else row[1])
+    changed = [field for field, before, after in zip(("name", "owner"), row, merged) if before != after]
+    if not changed:
+        return "duplicate", []
+    db.execute_sql("UPDATE account SET name = ?, owner = ?, updated_at = ? WHERE domain = ?", (*merged, now, domain))
+    return "updated", changed
 
 
 def start_assignment(
