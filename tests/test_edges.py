@@ -14,29 +14,31 @@ from conftest import BEA, MONDAY_9AM, Workspace, add_events, add_leads
 
 
 def test_a_worker_pass_between_import_chunks_loses_no_event(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
-    from leadterm.service import import_events as module
+    from leadterm.service import import_events, importing
 
     add_leads(ws, [{"email": "x@acme.com", "first_name": "X"}], now=MONDAY_9AM)
-    # blank lines send the reader row by row, so with CHUNK = 1 each event is its own chunk
+    # blank lines send the reader row by row, so with CHUNK = 1 each event is its own chunk, and
+    # with PER_COMMIT = 1 its own transaction
     path = ws.csv("events.csv", "email,type,occurred_at\n"
                                 "x@acme.com,page_view,2026-11-23T13:00:00Z\n\n"
                                 "x@acme.com,demo_request,2026-11-23T13:30:00Z\n")
-    monkeypatch.setattr(module, "CHUNK", 1)
-    real_write = module.write
-    passes: list[str] = []
+    monkeypatch.setattr(import_events, "CHUNK", 1)
+    monkeypatch.setattr(import_events, "PER_COMMIT", 1)
+    real_write = importing.write
+    first_pass = ws.root / "first-pass.json"  # the writer may be a process of its own: a file tells
 
     @contextmanager
     def write_then_let_a_worker_run():  # type: ignore[no-untyped-def]
         with real_write():
             yield
-        if not passes:  # another process's worker pass, right after the first chunk commits
+        if not first_pass.exists():  # another process's worker pass, right after the first chunk commits
             done = subprocess.run([sys.executable, "-m", "leadterm", "tick", "--json", "--config",
                                    str(ws.config_path), "--now", MONDAY_9AM], capture_output=True, text=True)
-            passes.append(done.stdout)
+            first_pass.write_text(done.stdout)
 
-    monkeypatch.setattr(module, "write", write_then_let_a_worker_run)
+    monkeypatch.setattr(importing, "write", write_then_let_a_worker_run)
     report = ws.ok(f"import events {path}", now=MONDAY_9AM)
-    assert report["inserted"] == 2 and '"rescored": 1' in passes[0]
+    assert report["inserted"] == 2 and '"rescored": 1' in first_pass.read_text()
     counts = ws.ok("tick", now="2026-11-23T14:01:00Z")
     assert counts["qualified"] == 1  # the demo request of the second chunk was seen
 

@@ -12,7 +12,7 @@ import csv
 import io
 import threading
 from collections import deque
-from itertools import chain, islice
+from itertools import chain, compress, islice, repeat
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -113,10 +113,62 @@ def _sniff_delimiter(header: str) -> str:
 
 
 class Block(NamedTuple):
-    """Plain rows read in one go: row ``i`` is on line ``first_line + i``."""
+    """Plain rows read in one go, column by column: row ``i`` is on line ``first_line + i``."""
 
     first_line: int
-    rows: list[list[str]]
+    columns: list[list[str]]
+    """One list per header column, each ``count`` long."""
+    count: int
+
+    def rows(self) -> list[list[str]]:
+        return [list(row) for row in zip(*self.columns)]
+
+
+def _split_plain(lines: list[str], delimiter: str, width: int) -> list[list[str]] | None:
+    """The columns of lines that are each one complete record, or None when any is not (or
+    might not be): a blank or ragged line, a quote left open, a line break inside a quoted
+    field, a lone CR, a NUL byte, an oversized field.
+
+    Lines without a quote character are split with C-level string methods (the csv module's
+    reading of such a line is exactly that); the few with quotes are read by the csv module and
+    their fields put in place.
+    """
+    if width < 2:
+        return None  # a blank line would look like a row of one empty field
+    text = "".join(lines)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+        if "\r" in text:
+            return None
+    if "\x00" in text or max(map(len, lines)) > MAX_FIELD:
+        return None
+    quoted: list[int] = []
+    parsed: list[list[str]] = []
+    if '"' in text:
+        quoted = list(compress(range(len(lines)), map(str.__contains__, lines, repeat('"'))))
+        reader = csv.reader([lines[index] for index in quoted], delimiter=delimiter, strict=False)
+        try:
+            parsed = list(reader)
+        except csv.Error:
+            return None
+        if (len(parsed) != len(quoted) or reader.line_num != len(quoted)
+                or set(map(len, parsed)) != {width}
+                or any(end in "\x1f".join(chain.from_iterable(parsed)) for end in _LINE_ENDS)):
+            return None
+        placeholder = delimiter * (width - 1) + "\n"
+        lines = lines.copy()
+        for index in quoted:
+            lines[index] = placeholder
+        text = "".join(lines)
+        if "\r" in text:
+            text = text.replace("\r\n", "\n")
+    if list(map(str.count, lines, repeat(delimiter))).count(width - 1) != len(lines):
+        return None
+    fields = text.replace("\n", delimiter).split(delimiter)
+    fields.pop()  # after the last line break
+    for index, row in zip(quoted, parsed):
+        fields[index * width : (index + 1) * width] = row
+    return [fields[column::width] for column in range(width)]
 
 
 class _Feed:
@@ -184,7 +236,7 @@ class CsvSource:
         """Each data record as (line, values, problem, raw), one by one (see ``batches``)."""
         for batch in self.batches(looks_like_row):
             if isinstance(batch, Block):
-                for offset, values in enumerate(batch.rows):
+                for offset, values in enumerate(batch.rows()):
                     yield (batch.first_line + offset, values, None, "")
             else:
                 yield batch
@@ -200,8 +252,9 @@ class CsvSource:
         ``looks_like_row`` tells a complete row when it sees one: a record spanning several lines
         that swallowed such a line is an unterminated quote, not a field with line breaks.
 
-        The csv module reads straight from blocks of lines (no Python code runs per line or per
-        clean row); the recent blocks are kept so that any stretch can be read again carefully.
+        Clean stretches of 10,000 lines are split into columns by C-level string methods (no
+        Python code runs per clean line); the recent blocks of lines are kept so that any stretch
+        can be read again record by record with the csv module.
         """
         csv.field_size_limit(MAX_FIELD)
         self._handle = handle = self.path.open(encoding=self.encoding, errors=_ERRORS, newline="")
@@ -234,31 +287,24 @@ class CsvSource:
             next(main, None)
         feed = _Feed(main)
         base, done = self._header_lines, 0  # the reader's first line (global index), lines it read
-        reader, careful = self._reader(main), False
+        reader, careful = self._reader(feed), False
         width = len(self.headers)
         try:
             while True:
                 if careful and not feed.queue:  # the stretch is read again: back to whole blocks
                     base, done, careful = base + done, 0, False
-                    reader = self._reader(main)
                 start = base + done
                 if not careful:
-                    try:
-                        rows = list(islice(reader, size))
-                        failed = False
-                    except csv.Error:
-                        rows, failed = [], True
-                    span = reader.line_num - done
-                    if not rows and not failed:
+                    lines = list(islice(main, size))
+                    if not lines:
                         return
-                    if (not failed and span == len(rows) and [] not in rows
-                            and rows[-1][-1][-1:] not in _LINE_ENDS
-                            and not (nul_lines and any(start <= line < start + span for line in nul_lines))):
-                        done += span
-                        yield Block(start + 1, rows)
+                    columns = _split_plain(lines, self.delimiter, width)
+                    if columns is not None:
+                        done += len(lines)
+                        yield Block(start + 1, columns, len(lines))
                         continue
-                    # something in this stretch is not plain: read it again record by record
-                    feed.queue.extend(lines_between(start, start + span))
+                    # something in this stretch is not plain: read it record by record
+                    feed.queue.extend(lines)
                     base, done, careful = start, 0, True
                     reader = self._reader(feed)
                     continue

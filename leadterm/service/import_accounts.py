@@ -10,7 +10,7 @@ from leadterm.engine.values import ValueProblem, clean_text
 from leadterm.service.context import Context
 from leadterm.service.handoff import routing_changed
 from leadterm.service.importing import ImportReport, Progress, open_job, run_pipeline
-from leadterm.store import team, write
+from leadterm.store import team
 
 __all__ = ["import_accounts", "normalize_domain"]
 
@@ -61,20 +61,19 @@ def import_accounts(context: Context, path: Path, mapping: Mapping[str, str] | N
                 continue
             yield domain, name, owner
 
-    def write_chunk(chunk: list[Account]) -> None:
+    def write_chunk(chunk: list[Account]) -> None:  # in the pipeline's transaction
         now = int(context.now().timestamp())
-        with write():
-            for domain, name, owner in chunk:
-                outcome, changed = team.merge_account(domain, name, owner, now)
-                if outcome == "inserted":
-                    report.inserted += 1
-                elif outcome == "duplicate":
-                    report.duplicates += 1
-                else:
-                    report.updated += 1
-                    for field in changed:
-                        report.changed[field] = report.changed.get(field, 0) + 1
-            routing_changed()
+        for domain, name, owner in chunk:
+            outcome, changed = team.merge_account(domain, name, owner, now)
+            if outcome == "inserted":
+                report.inserted += 1
+            elif outcome == "duplicate":
+                report.duplicates += 1
+            else:
+                report.updated += 1
+                for field in changed:
+                    report.changed[field] = report.changed.get(field, 0) + 1
+        routing_changed()
 
     try:
         run_pipeline(parsed(), write_chunk)

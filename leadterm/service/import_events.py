@@ -1,11 +1,13 @@
 """``import events``: engagement, identified by lead, type, time and detail (a re-import adds nothing).
 
-This is the import that meets millions of rows. The reader (this thread) converts clean stretches
-of the file column by column with C-level functions (each distinct email string is resolved to
-its lead once) and checks odd rows one by one; the writer thread inserts each chunk in
-statements of 8,000 events that SQLite sorts by key (the event table is clustered by lead) and
-runs without Python's GIL, so reading and writing overlap. Events travel flat (four values each)
-so that neither thread builds a tuple per row.
+This is the import that meets millions of rows. The reader (this process) splits clean stretches
+of the file into columns and converts them column by column with C-level functions (each
+distinct email string is resolved to its lead once), checks odd rows one by one, and hands
+chunks of 25,000 events to a writer (on Linux a forked process, so that neither waits for the
+other's GIL). The writer stages each transaction's events in a private table in memory and
+inserts them with one statement that SQLite sorts by key, so that the event table (clustered by
+lead) is walked once per transaction. Events travel flat (four values each) so that neither side
+builds a tuple per row.
 """
 
 from __future__ import annotations
@@ -25,13 +27,13 @@ from leadterm.service.context import Context
 from leadterm.service.csvfile import Block, CsvSource
 from leadterm.service.scoring import fit_row
 from leadterm.service.importing import ImportReport, Pipeline, Progress, email_in_column, open_job
-from leadterm.store import scores, write
 from leadterm.store import events as event_store
 from leadterm.store import leads as lead_store
 
 __all__ = ["import_events"]
 
-CHUNK = 100_000
+CHUNK = 25_000  # rows the reader hands the writer at a time
+PER_COMMIT = 4  # chunks in one transaction (100,000 events)
 #: (lead id, type, occurred_at, detail); with --create-leads the lead may still be a _NewLead
 Row = tuple[Any, str, int, str]
 
@@ -71,7 +73,7 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
 
     # normalised email → lead id; emails as written that differ from their normal form are added
     # as they are met, so that each distinct string is normalised once
-    known: dict[str, int] = lead_store.email_ids()
+    known: dict[str, int] = {}  # filled once the writer has started (a forked one need not copy it)
 
     def resolve(written: str) -> Any:
         """A lead id, a _NewLead (--create-leads), or why the email is refused (a str)."""
@@ -89,13 +91,23 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
 
     looks_like_row = email_in_column(email_at)
 
+    kinds_seen: dict[str, str] = {}  # type as written → as stored (a handful of distinct values)
+
+    def kinds_of(written: list[str]) -> list[str] | None:
+        kinds = list(map(kinds_seen.get, written))
+        if None in kinds:
+            for value in set(written) - kinds_seen.keys():
+                kind = value.strip().casefold()
+                if not kind or kind.startswith("'"):
+                    return None  # missing, or a spreadsheet-protected cell: row by row
+                kinds_seen[value] = kind
+            kinds = list(map(kinds_seen.__getitem__, written))
+        return kinds
+
     def plain_block(block: Block) -> list[Any] | None:
         """A clean block's events, converted column by column in C and laid out flat (four
         values each); None when any row needs a closer look (then the block is read row by row)."""
-        rows = block.rows
-        if set(map(len, rows)) != {width}:
-            return None
-        columns_ = list(zip(*rows))
+        columns_ = block.columns
         written = columns_[email_at]
         leads = list(map(known.get, written))
         if None in leads:  # emails met for the first time
@@ -104,9 +116,9 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
                 if lead.__class__ is not int:
                     return None
                 leads[index] = lead
-        kinds = list(map(str.casefold, map(str.strip, columns_[type_at])))
+        kinds = kinds_of(columns_[type_at])
         times = list(map(str.strip, columns_[time_at]))
-        if "" in kinds or "" in times or _any_quoted(kinds):
+        if kinds is None or "" in times:
             return None
         try:
             moments = list(map(datetime.fromisoformat, times))
@@ -119,13 +131,13 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
             moments = list(map(fix_naive, moments))
         epochs = map(int, map(datetime.timestamp, moments))
         if detail_at is None:
-            details: list[str] = [""] * len(rows)
+            details: list[str] = [""] * block.count
         else:
             details = list(map(str.strip, columns_[detail_at]))
             if _any_quoted(details):
                 details = [from_spreadsheet(detail) for detail in details]
-        flat: list[Any] = [None] * (4 * len(rows))  # four values a row, laid out column by column
-        flat[0::4], flat[1::4], flat[2::4], flat[3::4] = leads, kinds, list(epochs), list(details)
+        flat: list[Any] = [None] * (4 * block.count)  # four values a row, laid out column by column
+        flat[0::4], flat[1::4], flat[2::4], flat[3::4] = leads, kinds, list(epochs), details
         return flat
 
     def check_row(line: int, values: list[str], reject: Callable[..., None]) -> Row | None:
@@ -156,14 +168,15 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
     def read_rows(part: CsvSource, reject: Callable[..., None], send: Callable[[list[Any]], None],
                   progress: Progress | None) -> int:
         """Read the file, sending chunks of good rows to the writer; returns how many rows were read."""
+        known.update(lead_store.email_ids())
         read = 0
         chunk: list[Any] = []  # flat: four values an event
         for batch in part.batches(looks_like_row):
             if isinstance(batch, Block):
-                read += len(batch.rows)
+                read += batch.count
                 flat = plain_block(batch)
                 if flat is None:
-                    for offset, values in enumerate(batch.rows):
+                    for offset, values in enumerate(batch.rows()):
                         if (row := check_row(batch.first_line + offset, values, reject)) is not None:
                             chunk.extend(row)
                 else:
@@ -186,22 +199,23 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
 
     report = job.report
 
-    def write_chunk(flat: list[Any]) -> None:
-        with write():
-            if create_leads:
-                rows, created = _create_leads(context, list(zip(*[iter(flat)] * 4)), int(context.now().timestamp()))
-                flat = list(chain.from_iterable(rows))
-                report.leads_created += created
-            new = event_store.insert_flat(flat)
-            # every chunk, even for leads an earlier chunk named: a worker pass may have rescored
-            # them in between (leads already due are skipped in SQL)
-            scores.mark_due(set(flat[0::4]))
-        report.inserted += new
-        report.duplicates += len(flat) // 4 - new
+    def write_chunk(flat: list[Any]) -> dict[str, int]:  # in the writer, in its transaction
+        created = 0
+        if create_leads:
+            rows, created = _create_leads(context, list(zip(*[iter(flat)] * 4)), int(context.now().timestamp()))
+            flat = list(chain.from_iterable(rows))
+        event_store.stage_flat(flat)
+        return {"staged": len(flat) // 4, "leads_created": created}
+
+    def insert_staged() -> dict[str, int]:  # last in each transaction
+        return {"inserted": event_store.insert_staged()}
 
     try:
-        with Pipeline(write_chunk, bulk=True) as pipe:
+        with Pipeline(write_chunk, bulk=True, per_commit=PER_COMMIT, before_commit=insert_staged, process=True) as pipe:
             report.read += read_rows(job.source, job.reject, pipe.send, progress)
+        report.inserted += pipe.counts["inserted"]
+        report.duplicates += pipe.counts["staged"] - pipe.counts["inserted"]
+        report.leads_created += pipe.counts["leads_created"]
     finally:
         job.finish()
     return report

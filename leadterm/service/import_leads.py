@@ -16,7 +16,7 @@ from leadterm.engine.values import ValueProblem, clean_text, parse_count, parse_
 from leadterm.service.context import SYSTEM, Context
 from leadterm.service.importing import ImportReport, Job, Progress, email_in_column, open_job, run_pipeline
 from leadterm.service.scoring import fit_row
-from leadterm.store import journal, scores, write
+from leadterm.store import journal, scores
 from leadterm.store import leads as lead_store
 
 __all__ = ["import_leads", "EXPORT_ONLY_COLUMNS", "TEXT_FIELDS", "DATA_FIELDS"]
@@ -85,40 +85,40 @@ def _row(context: Context, lead: Lead, names: tuple[str, ...]) -> list[Any]:
 
 
 def _write(context: Context, report: ImportReport, overwrite: bool, chunk: list[Lead]) -> None:
+    """One chunk, in the pipeline's transaction."""
     now = context.now()
     epoch = to_epoch(now)
-    with write():
-        known = lead_store.data_of(sorted({lead["email"] for lead in chunk}), _SELECT)
-        new: dict[str, Lead] = {}
-        changed: dict[str, Lead] = {}
-        fields_changed: Counter[str] = Counter()
-        for incoming in chunk:
-            email = incoming["email"]
-            current = known.get(email) or new.get(email)
-            if current is None:
-                new[email] = incoming
-                report.inserted += 1
-                continue
-            changes = _merge(current, incoming, overwrite)
-            if not changes:
-                report.duplicates += 1
-                continue
-            current.update(changes)
-            fields_changed.update(changes.keys())
-            if "id" in current:
-                changed[email] = current
-            report.updated += 1
-        last_id = lead_store.max_id()
-        lead_store.insert_rows((*_OUT, "inserted_at", "updated_at"),
-                               [(*_row(context, lead, _OUT), epoch, epoch) for lead in new.values()])
-        scores.add_new_leads(last_id)
-        lead_store.update_many((*_CHANGE, "updated_at"),
-                               [(*_row(context, lead, _CHANGE), epoch, lead["id"]) for lead in changed.values()])
-        scores.mark_due(lead["id"] for lead in changed.values())
-        # a disqualified lead is reconsidered when its data changes
-        revived = [lead for lead in changed.values() if lead["stage"] == DISQUALIFIED]
-        lead_store.update_many(("stage", "stage_reason", "updated_at"), [(LEAD, None, epoch, lead["id"]) for lead in revived])
-        journal.record_many((lead["id"], now, SYSTEM, "recycled", "its data changed (import)", None, None) for lead in revived)
+    known = lead_store.data_of(sorted({lead["email"] for lead in chunk}), _SELECT)
+    new: dict[str, Lead] = {}
+    changed: dict[str, Lead] = {}
+    fields_changed: Counter[str] = Counter()
+    for incoming in chunk:
+        email = incoming["email"]
+        current = known.get(email) or new.get(email)
+        if current is None:
+            new[email] = incoming
+            report.inserted += 1
+            continue
+        changes = _merge(current, incoming, overwrite)
+        if not changes:
+            report.duplicates += 1
+            continue
+        current.update(changes)
+        fields_changed.update(changes.keys())
+        if "id" in current:
+            changed[email] = current
+        report.updated += 1
+    last_id = lead_store.max_id()
+    lead_store.insert_rows((*_OUT, "inserted_at", "updated_at"),
+                           [(*_row(context, lead, _OUT), epoch, epoch) for lead in new.values()])
+    scores.add_new_leads(last_id)
+    lead_store.update_many((*_CHANGE, "updated_at"),
+                           [(*_row(context, lead, _CHANGE), epoch, lead["id"]) for lead in changed.values()])
+    scores.mark_due(lead["id"] for lead in changed.values())
+    # a disqualified lead is reconsidered when its data changes
+    revived = [lead for lead in changed.values() if lead["stage"] == DISQUALIFIED]
+    lead_store.update_many(("stage", "stage_reason", "updated_at"), [(LEAD, None, epoch, lead["id"]) for lead in revived])
+    journal.record_many((lead["id"], now, SYSTEM, "recycled", "its data changed (import)", None, None) for lead in revived)
     for name, count in fields_changed.items():
         report.changed[name] = report.changed.get(name, 0) + count
 

@@ -1,19 +1,25 @@
-"""What the three imports share: opening the file, the report, and the two-thread pipeline.
+"""What the three imports share: opening the file, the report, and the reader-writer pipeline.
 
 A reader (the calling thread) parses and checks rows and sends chunks of good ones to a writer
-thread that commits each chunk in its own ``BEGIN IMMEDIATE`` transaction. SQLite does its
-B-tree work without holding the GIL, so parsing the next chunk overlaps writing this one; each
-chunk is all or nothing, and every import is idempotent, so running an interrupted import again
-ends in the same state.
+(a thread, or for events a forked process) that commits them in ``BEGIN IMMEDIATE``
+transactions of a few chunks each. SQLite does its B-tree work without holding the GIL, so
+parsing the next chunk overlaps writing this one; each transaction is all or nothing, and every
+import is idempotent, so running an interrupted import again ends in the same state.
 """
 
 from __future__ import annotations
 
+import ctypes
 import gc
+import multiprocessing
+import os
+import pickle
 import queue
+import signal
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -23,7 +29,7 @@ from leadterm.engine.columns import ColumnError, ColumnMap, header_key, map_colu
 from leadterm.engine.identity import is_email
 from leadterm.service.csvfile import CsvSource, RejectWriter
 from leadterm.service.errors import Invalid
-from leadterm.store import thread_connection
+from leadterm.store import forget_inherited_connection, thread_connection, write
 
 __all__ = ["ImportReport", "Progress", "Job", "open_job", "Pipeline", "run_pipeline", "email_in_column", "CHUNK"]
 
@@ -134,39 +140,138 @@ def email_in_column(index: int) -> Callable[[list[str]], bool]:
 
 
 class Pipeline(Generic[T]):
-    """Chunks sent here are written by ``write`` in a writer thread with its own database
-    connection, at most two chunks behind the sender.
+    """Chunks sent here are written by ``write`` with a database connection of the writer's own,
+    at most a few chunks behind the sender.
+
+    The writer runs ``write`` inside ``BEGIN IMMEDIATE`` transactions of ``per_commit`` chunks
+    each; ``before_commit`` (if any) runs last in each. Small chunks keep reader and writer busy
+    from the first moment to the last; a transaction of several keeps down the pages SQLite
+    writes at each commit. ``write`` and ``before_commit`` may return counts (``{"inserted": 3}``):
+    they are summed in ``counts``, which holds the totals once the pipeline has closed.
+
+    The writer is a thread, or with ``process=True`` on Linux a forked process of its own, so
+    that binding values and Python's share of each statement never wait for the reader's GIL.
+    The child dies with its parent (a kill -9 of the import kills both), and an interrupted
+    transaction is rolled back by SQLite like any other.
 
     ``bulk``: the writer only inserts rows whose references it checked itself (events whose lead
     it looked up), so its connection skips SQLite's per-row foreign-key lookups.
     """
 
-    def __init__(self, write: Callable[[list[T]], None], bulk: bool = False) -> None:
+    def __init__(self, write: Callable[[list[T]], Mapping[str, int] | None], bulk: bool = False,
+                 per_commit: int = 1, before_commit: Callable[[], Mapping[str, int] | None] | None = None,
+                 process: bool = False) -> None:
         self.write = write
         self.bulk = bulk
-        self.pending: queue.Queue[list[T] | None] = queue.Queue(maxsize=2)
+        self.per_commit = per_commit
+        self.before_commit = before_commit
+        self.process = process and sys.platform == "linux"
+        self.counts: Counter[str] = Counter()
+        self.pending: queue.Queue[list[T] | None] = queue.Queue(maxsize=4)
         self.failure: list[BaseException] = []
-        self.thread = threading.Thread(target=self._run, name="leadterm-import-writer", daemon=True)
+        self._ended = False
+        target = self._feed_child if self.process else self._run
+        self.thread = threading.Thread(target=target, name="leadterm-import-writer", daemon=True)
 
-    def _run(self) -> None:
+    # -- the writer (a thread, or the forked child's only thread) ----------------------------------
+
+    def _run(self, source: Callable[[], list[T] | None] | None = None) -> None:
+        receive = source or self._next
         try:
             with thread_connection(checked_references=not self.bulk):
-                while (chunk := self.pending.get()) is not None:
-                    self.write(chunk)
+                while (chunk := receive()) is not None:
+                    with write():
+                        self._write(chunk)
+                        for _ in range(self.per_commit - 1):
+                            if (chunk := receive()) is None:
+                                break
+                            self._write(chunk)
+                        if self.before_commit is not None:
+                            self._count(self.before_commit())
         except BaseException as error:  # handed to the sending thread, which raises it
             self.failure.append(error)
-            while self.pending.get() is not None:  # drain, so the sender never blocks on a full queue
+            if source is None:
+                while self._next() is not None:  # drain, so the sender never blocks on a full queue
+                    pass
+
+    def _write(self, chunk: list[T]) -> None:
+        self._count(self.write(chunk))
+
+    def _count(self, counts: Mapping[str, int] | None) -> None:
+        if counts:
+            self.counts.update(counts)
+
+    def _next(self) -> list[T] | None:
+        """The next chunk, or None once the sender has sent its last."""
+        if self._ended:
+            return None
+        chunk = self.pending.get()
+        self._ended = chunk is None
+        return chunk
+
+    # -- the forked writer ---------------------------------------------------------------------------
+
+    def _fork(self) -> None:
+        parent = os.getpid()
+        self._channel, child_end = multiprocessing.Pipe()
+        self._pid = os.fork()
+        if self._pid:
+            child_end.close()
+            return
+        status = 1
+        try:
+            _die_with_parent(parent)
+            self._channel.close()
+            forget_inherited_connection()
+
+            ended = False
+
+            def receive() -> list[T] | None:
+                nonlocal ended
+                data = b"" if ended else child_end.recv_bytes()
+                ended = not data
+                return pickle.loads(data) if data else None
+
+            self._run(receive)
+            while not ended:  # after a failure: take the rest, so the parent never blocks sending
+                receive()
+            outcome: Any = ("failed", _picklable(self.failure[0])) if self.failure else ("done", dict(self.counts))
+            child_end.send_bytes(pickle.dumps(outcome))
+            status = 0
+        finally:
+            os._exit(status)  # nothing of the parent's (files, connection, atexit) is touched
+
+    def _feed_child(self) -> None:
+        """The parent's sending thread: pickles chunks to the child (the pipe write releases the
+        GIL), then collects the child's counts or failure."""
+        channel = self._channel
+        try:
+            while (chunk := self._next()) is not None:
+                channel.send_bytes(pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL))
+            channel.send_bytes(b"")
+            kind, value = pickle.loads(channel.recv_bytes())
+        except (OSError, EOFError):
+            kind, value = "failed", RuntimeError("the import's writer process ended unexpectedly")
+        if kind == "done":
+            self.counts.update(value)
+        else:
+            self.failure.append(value)
+            while self._next() is not None:  # so the sender never blocks on a full queue
                 pass
+
+    # -- the sender's side ----------------------------------------------------------------------------
 
     def __enter__(self) -> Pipeline[T]:
         # Millions of short-lived rows, none of them in a reference cycle: the cyclic garbage
         # collector would only walk them again and again.
         self._collecting = gc.isenabled()
         gc.disable()
-        # The writer needs the GIL only briefly between long GIL-free statements; a short switch
-        # interval keeps it from waiting out the reader's whole time slice each time.
+        # A writer thread needs the GIL only briefly between long GIL-free statements; a short
+        # switch interval keeps it from waiting out the reader's whole time slice each time.
         self._interval = sys.getswitchinterval()
         sys.setswitchinterval(0.001)
+        if self.process:
+            self._fork()
         self.thread.start()
         return self
 
@@ -176,13 +281,37 @@ class Pipeline(Generic[T]):
         self.pending.put(chunk)
 
     def __exit__(self, *exc_info: object) -> None:
+        if self.process and exc_info[0] is not None:
+            os.kill(self._pid, signal.SIGKILL)  # its open transaction is rolled back
         self.pending.put(None)
         self.thread.join()
+        if self.process:
+            os.waitpid(self._pid, 0)
+            self._channel.close()
         sys.setswitchinterval(self._interval)
         if self._collecting:
             gc.enable()
         if self.failure and exc_info[0] is None:
             raise self.failure[0]
+
+
+def _die_with_parent(parent: int) -> None:
+    """Have the kernel kill this (forked) process when its parent dies."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
+
+
+def _picklable(error: BaseException) -> BaseException:
+    try:
+        pickle.loads(pickle.dumps(error))
+    except Exception:
+        return RuntimeError(f"{type(error).__name__}: {error}")
+    return error
 
 
 def run_pipeline(items: Iterable[T], write: Callable[[list[T]], None], size: int = CHUNK) -> None:

@@ -6,10 +6,11 @@ from leadterm.store.db import (
     close_database,
     database,
     database_path,
+    forget_inherited_connection,
     open_database,
     snapshot,
     thread_connection,
     write,
 )
 
-__all__ = ["StoreError", "backup_to", "close_database", "database", "database_path", "open_database", "snapshot", "thread_connection", "write"]
+__all__ = ["StoreError", "backup_to", "close_database", "database", "database_path", "forget_inherited_connection", "open_database", "snapshot", "thread_connection", "write"]

@@ -14,7 +14,7 @@ from peewee import DatabaseProxy, SqliteDatabase
 
 from leadterm.store.schema import MIGRATIONS, SCHEMA_VERSION
 
-__all__ = ["database", "open_database", "close_database", "write", "select_in", "backup_to", "database_path", "snapshot", "thread_connection", "StoreError", "schema_version"]
+__all__ = ["database", "open_database", "close_database", "forget_inherited_connection", "write", "select_in", "backup_to", "database_path", "snapshot", "thread_connection", "StoreError", "schema_version"]
 
 #: Every model binds to this; ``open_database`` points it at a real database.
 database = DatabaseProxy()
@@ -61,6 +61,18 @@ def close_database() -> None:
     current = database.obj
     if current is not None and not current.is_closed():
         current.close()
+
+
+_INHERITED: list[Any] = []
+
+
+def forget_inherited_connection() -> None:
+    """In a forked child: leave the connection inherited from the parent alone (SQLite forbids
+    using it, and closing it could touch the parent's locks) so that the next use opens a new one.
+    The child must end with ``os._exit``, which closes nothing."""
+    db = database.obj
+    _INHERITED.append(db._state.conn)  # kept referenced: never closed, never collected
+    db._state.reset()
 
 
 def schema_version(db: SqliteDatabase) -> int:
