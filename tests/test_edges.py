@@ -96,3 +96,37 @@ def test_a_running_worker_reads_a_changed_config(ws: Workspace) -> None:
         worker.terminate()
         worker.communicate(timeout=30)
     assert tomllib.loads(ws.config_path.read_text())["scoring"]["mql_threshold"] == 30
+
+
+def test_a_failing_events_writer_fails_the_import_with_its_error_and_commits_nothing(
+        ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    from leadterm.store import events as event_store
+
+    add_leads(ws, [{"email": "x@acme.com", "first_name": "X"}], now=MONDAY_9AM)
+    path = ws.csv("events.csv", "email,type,occurred_at\nx@acme.com,demo_request,2026-11-23T13:00:00Z\n")
+
+    def disk_full(flat: object) -> None:  # runs in the writer (a forked process on Linux)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(event_store, "stage_flat", disk_full)
+    with pytest.raises(OSError, match="No space left on device"):
+        ws.run(f"import events {path} --json", now=MONDAY_9AM)
+    monkeypatch.undo()
+    assert ws.ok("show x@acme.com", now=MONDAY_9AM)["events"] == []
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the events writer is a forked process on Linux only")
+def test_an_events_writer_process_that_dies_is_reported_and_commits_nothing(
+        ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from leadterm.store import events as event_store
+
+    add_leads(ws, [{"email": "x@acme.com", "first_name": "X"}], now=MONDAY_9AM)
+    path = ws.csv("events.csv", "email,type,occurred_at\nx@acme.com,demo_request,2026-11-23T13:00:00Z\n")
+    monkeypatch.setattr(event_store, "insert_staged", lambda: os._exit(9))  # killed before it could commit
+    with pytest.raises(RuntimeError, match="writer process ended unexpectedly"):
+        ws.run(f"import events {path} --json", now=MONDAY_9AM)
+    monkeypatch.undo()
+    assert ws.ok("show x@acme.com", now=MONDAY_9AM)["events"] == []
+    assert ws.ok(f"import events {path}", now=MONDAY_9AM)["inserted"] == 1
