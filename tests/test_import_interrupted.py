@@ -440,6 +440,22 @@ def pair(make_ws: Any) -> tuple[Workspace, Workspace]:
     return reference, victim
 
 
+def kill_then_finish(victim: Workspace, db: Path, kind: str, path: Path, table: str, timeline: Timeline,
+                     rng: random.Random, want_report: dict[str, Any], want_rejects: bytes,
+                     want: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """Kill the import again and again, then run the same command to the end: it must read and
+    reject what the uninterrupted run did and leave the same database. Returns the rows there
+    before the last run, and its report."""
+    drill = kill_repeatedly(victim, db, kind, path, table, timeline, rng)
+    assert_interruptions_were_real(drill)
+    before = drill.kills[-1].rows
+    got_report = import_json(victim, db, kind, path)  # the same command, to the end
+    assert got_report["read"] == want_report["read"] and got_report["rejected"] == want_report["rejected"]
+    assert rejects_of(path) == want_rejects
+    assert_same(snapshot(db), want)
+    return before, got_report
+
+
 def assert_interruptions_were_real(drill: Drill) -> None:
     assert len(drill.killed) >= 5, f"only {len(drill.killed)} runs were killed: {drill.describe()}"
     assert len(drill.partial) >= 2, f"only {len(drill.partial)} kills left a partial import: {drill.describe()}"
@@ -462,15 +478,9 @@ def test_leads_import_killed_again_and_again_ends_as_an_uninterrupted_one(
     want_rejects = rejects_of(path)
     want = snapshot(ref_db)
 
-    drill = kill_repeatedly(victim, db, "leads", path, "lead", timeline, rng)
-    assert_interruptions_were_real(drill)
-
-    before = drill.kills[-1].rows
-    got_report = import_json(victim, db, "leads", path)  # the same command, to the end
-    assert got_report["read"] == want_report["read"] and got_report["rejected"] == want_report["rejected"]
+    before, got_report = kill_then_finish(victim, db, "leads", path, "lead", timeline, rng,
+                                          want_report, want_rejects, want)
     assert got_report["inserted"] == distinct - before
-    assert rejects_of(path) == want_rejects
-    assert_same(snapshot(db), want)
     check_usable(victim, db, "lead")
 
 
@@ -494,14 +504,8 @@ def test_events_import_killed_again_and_again_ends_as_an_uninterrupted_one(
     assert want_report["inserted"] == full and want_report["duplicates"] > 0 and want_report["rejected"] > 0
     assert len(timeline.marks) >= 3, f"too few commits to interrupt between: {timeline.marks}"
 
-    drill = kill_repeatedly(victim, db, "events", path, "event", timeline, rng)
-    assert_interruptions_were_real(drill)
-
-    before = drill.kills[-1].rows
-    got_report = import_json(victim, db, "events", path)  # the same command, to the end
-    assert got_report["read"] == want_report["read"] and got_report["rejected"] == want_report["rejected"]
+    before, got_report = kill_then_finish(victim, db, "events", path, "event", timeline, rng,
+                                          want_report, want_rejects, want)
     assert got_report["inserted"] == full - before
     assert got_report["duplicates"] == want_report["duplicates"] + before
-    assert rejects_of(path) == want_rejects
-    assert_same(snapshot(db), want)
     check_usable(victim, db, "event")

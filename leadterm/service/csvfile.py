@@ -136,11 +136,8 @@ def _split_plain(lines: list[str], delimiter: str, width: int) -> list[list[str]
     if width < 2:
         return None  # a blank line would look like a row of one empty field
     text = "".join(lines)
-    if "\r" in text:
-        text = text.replace("\r\n", "\n")
-        if "\r" in text:
-            return None
-    if "\x00" in text or max(map(len, lines)) > MAX_FIELD:
+    lone_cr = "\r" in text and "\r" in text.replace("\r\n", "")  # a line break to the csv module
+    if lone_cr or "\x00" in text or max(map(len, lines)) > MAX_FIELD:
         return None
     quoted: list[int] = []
     parsed: list[list[str]] = []
@@ -160,11 +157,9 @@ def _split_plain(lines: list[str], delimiter: str, width: int) -> list[list[str]
         for index in quoted:
             lines[index] = placeholder
         text = "".join(lines)
-        if "\r" in text:
-            text = text.replace("\r\n", "\n")
     if list(map(str.count, lines, repeat(delimiter))).count(width - 1) != len(lines):
         return None
-    fields = text.replace("\n", delimiter).split(delimiter)
+    fields = text.replace("\r\n", "\n").replace("\n", delimiter).split(delimiter)
     fields.pop()  # after the last line break
     for index, row in zip(quoted, parsed):
         fields[index * width : (index + 1) * width] = row
@@ -287,7 +282,7 @@ class CsvSource:
             next(main, None)
         feed = _Feed(main)
         base, done = self._header_lines, 0  # the reader's first line (global index), lines it read
-        reader, careful = self._reader(feed), False
+        careful = False  # reading record by record (with ``reader``) a stretch that is not plain
         width = len(self.headers)
         try:
             while True:

@@ -181,11 +181,11 @@ class Pipeline(Generic[T]):
             with thread_connection(checked_references=not self.bulk):
                 while (chunk := receive()) is not None:
                     with write():
-                        self._write(chunk)
+                        self._count(self.write(chunk))
                         for _ in range(self.per_commit - 1):
                             if (chunk := receive()) is None:
                                 break
-                            self._write(chunk)
+                            self._count(self.write(chunk))
                         if self.before_commit is not None:
                             self._count(self.before_commit())
         except BaseException as error:  # handed to the sending thread, which raises it
@@ -193,9 +193,6 @@ class Pipeline(Generic[T]):
             if source is None:
                 while self._next() is not None:  # drain, so the sender never blocks on a full queue
                     pass
-
-    def _write(self, chunk: list[T]) -> None:
-        self._count(self.write(chunk))
 
     def _count(self, counts: Mapping[str, int] | None) -> None:
         if counts:
