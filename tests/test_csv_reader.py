@@ -81,3 +81,32 @@ def test_a_clean_file_comes_in_blocks_with_quoted_delimiters_in_place(tmp_path: 
     assert [batch.first_line for batch in batches] == [2, 12, 22]
     assert batches[0].columns[2][:4] == ["/p, 0", "/p1", "/p2", "/p, 3"]
     assert batches[2].columns[0][-1] == "a29@x.com"
+
+
+# single lines of quotes in every odd place: opening mid-field, closing before text, doubled,
+# around delimiters, spanning two fields
+PIECE = st.sampled_from(["a", "b", '"', '""', ",", ";", "\t", " ", '"a,b"', '"x"y', "'"])
+LINE = st.lists(PIECE, max_size=8).map("".join)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(LINE, min_size=1, max_size=30), width=st.integers(2, 4),
+       delimiter=st.sampled_from([",", ";", "\t"]), size=st.integers(1, 12))
+def test_odd_quoting_on_one_line_reads_as_the_csv_module_reads_it(
+        tmp_path: Path, lines: list[str], width: int, delimiter: str, size: int) -> None:
+    # keep the lines the csv module reads as one record each (a quote left open is a reject,
+    # which the hostile-file tests cover), padded with plain fields toward the header's width
+    kept = [delimiter.join("p" * width)]
+    for line in lines:
+        padded = line + delimiter * max(0, width - 1 - line.count(delimiter))
+        reader = csv.reader(io.StringIO(padded + "\nz\n", newline=""), delimiter=delimiter)
+        try:
+            next(reader)
+        except csv.Error:
+            continue
+        if reader.line_num == 1:
+            kept.append(padded)
+    text = delimiter.join(f"h{index}" for index in range(width)) + "\n" + "".join(line + "\n" for line in kept)
+    path = tmp_path / "file.csv"
+    path.write_bytes(text.encode("utf-8"))
+    assert read(path, size) == expected(text, delimiter)

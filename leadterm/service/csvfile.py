@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import threading
 from collections import deque
 from itertools import chain, compress, islice, repeat
@@ -129,9 +130,11 @@ def _split_plain(lines: list[str], delimiter: str, width: int) -> list[list[str]
     might not be): a blank or ragged line, a quote left open, a line break inside a quoted
     field, a lone CR, a NUL byte, an oversized field.
 
-    Lines without a quote character are split with C-level string methods (the csv module's
-    reading of such a line is exactly that); the few with quotes are read by the csv module and
-    their fields put in place.
+    Lines are split with C-level string methods (the csv module's reading of a line without
+    quotes is exactly that). Quoted fields are first set aside: when a stretch holds only a few
+    distinct ones (a detail like "Acme, Inc." over and over), each is replaced by a placeholder
+    and put back after the split (``_set_quoted_aside``); otherwise the lines with quotes are read
+    by the csv module and their fields put in place.
     """
     if width < 2:
         return None  # a blank line would look like a row of one empty field
@@ -139,31 +142,72 @@ def _split_plain(lines: list[str], delimiter: str, width: int) -> list[list[str]
     lone_cr = "\r" in text and "\r" in text.replace("\r\n", "")  # a line break to the csv module
     if lone_cr or "\x00" in text or max(map(len, lines)) > MAX_FIELD:
         return None
+    text = text.replace("\r\n", "\n")
     quoted: list[int] = []
     parsed: list[list[str]] = []
+    placeholders: dict[str, str] = {}
     if '"' in text:
-        quoted = list(compress(range(len(lines)), map(str.__contains__, lines, repeat('"'))))
-        reader = csv.reader([lines[index] for index in quoted], delimiter=delimiter, strict=False)
-        try:
-            parsed = list(reader)
-        except csv.Error:
-            return None
-        if (len(parsed) != len(quoted) or reader.line_num != len(quoted)
-                or set(map(len, parsed)) != {width}
-                or any(end in "\x1f".join(chain.from_iterable(parsed)) for end in _LINE_ENDS)):
-            return None
-        placeholder = delimiter * (width - 1) + "\n"
-        lines = lines.copy()
-        for index in quoted:
-            lines[index] = placeholder
-        text = "".join(lines)
+        aside = _set_quoted_aside(text)
+        if aside is not None:
+            text, placeholders = aside
+            lines = text.split("\n")
+            lines.pop()  # after the last line break
+        else:
+            quoted = list(compress(range(len(lines)), map(str.__contains__, lines, repeat('"'))))
+            reader = csv.reader([lines[index] for index in quoted], delimiter=delimiter, strict=False)
+            try:
+                parsed = list(reader)
+            except csv.Error:
+                return None
+            if (len(parsed) != len(quoted) or reader.line_num != len(quoted)
+                    or set(map(len, parsed)) != {width}
+                    or any(end in "\x1f".join(chain.from_iterable(parsed)) for end in _LINE_ENDS)):
+                return None
+            placeholder = delimiter * (width - 1) + "\n"
+            lines = lines.copy()
+            for index in quoted:
+                lines[index] = placeholder
+            text = "".join(lines).replace("\r\n", "\n")
     if list(map(str.count, lines, repeat(delimiter))).count(width - 1) != len(lines):
         return None
-    fields = text.replace("\r\n", "\n").replace("\n", delimiter).split(delimiter)
+    fields = text.replace("\n", delimiter).split(delimiter)
     fields.pop()  # after the last line break
     for index, row in zip(quoted, parsed):
         fields[index * width : (index + 1) * width] = row
-    return [fields[column::width] for column in range(width)]
+    columns = [fields[column::width] for column in range(width)]
+    if placeholders:
+        for index, column in enumerate(columns):
+            if "\x00" in "".join(column):
+                column = columns[index] = list(map(placeholders.get, column, column))
+                if "\x00" in "".join(column):  # a placeholder that is not a whole field
+                    return None
+    return columns
+
+
+_QUOTED_FIELD = re.compile(r'"(?:[^"\r\n]|"")*"')
+_FEW_QUOTED = 16
+
+
+def _set_quoted_aside(text: str) -> tuple[str, dict[str, str]] | None:
+    """``text`` with every quoted field replaced by a placeholder (NUL, a number, NUL), and what
+    each placeholder stands for; None when there are more than a few distinct quoted fields, or
+    a quote that does not close on its line.
+
+    Each distinct quoted field found costs one C-level replace over the stretch. Any quote not
+    consumed so makes this fail, and a placeholder that lands anywhere but as a whole field (a
+    quote inside a field, say) still holds a NUL after the split, which ``_split_plain`` refuses:
+    whatever this returns reads as the csv module would read it.
+    """
+    placeholders: dict[str, str] = {}
+    while (at := text.find('"')) >= 0:
+        found = _QUOTED_FIELD.match(text, at)
+        if found is None or len(placeholders) == _FEW_QUOTED:
+            return None
+        token = found.group()
+        placeholder = f"\x00{len(placeholders)}\x00"
+        placeholders[placeholder] = token[1:-1].replace('""', '"')
+        text = text.replace(token, placeholder)
+    return text, placeholders
 
 
 class _Feed:
