@@ -105,10 +105,10 @@ def test_a_failing_events_writer_fails_the_import_with_its_error_and_commits_not
     add_leads(ws, [{"email": "x@acme.com", "first_name": "X"}], now=MONDAY_9AM)
     path = ws.csv("events.csv", "email,type,occurred_at\nx@acme.com,demo_request,2026-11-23T13:00:00Z\n")
 
-    def disk_full(flat: object) -> None:  # runs in the writer (a forked process on Linux)
+    def disk_full(*columns: object) -> None:  # runs in the writer (a forked process on Linux)
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(event_store, "stage_flat", disk_full)
+    monkeypatch.setattr(event_store, "stage", disk_full)
     with pytest.raises(OSError, match="No space left on device"):
         ws.run(f"import events {path} --json", now=MONDAY_9AM)
     monkeypatch.undo()

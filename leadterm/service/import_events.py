@@ -3,22 +3,24 @@
 This is the import that meets millions of rows. The reader (this process) splits clean stretches
 of the file into columns and converts them column by column with C-level functions (each
 distinct email string is resolved to its lead once), checks odd rows one by one, and hands
-chunks of 25,000 events to a writer (on Linux a forked process, so that neither waits for the
-other's GIL). The writer stages each transaction's events in a private table in memory and
-inserts them with one statement that SQLite sorts by key, so that the event table (clustered by
-lead) is walked once per transaction. Events travel flat (four values each) so that neither side
-builds a tuple per row.
+chunks of 25,000 events, column by column, to a writer (on Linux a forked process, so that
+neither waits for the other's GIL). The writer sets each chunk aside in a private table in
+memory, outside any transaction, and then inserts what it has gathered in one short transaction
+with one statement that SQLite sorts by key, so that the event table (clustered by lead) is
+walked once per transaction. It commits every 250,000 events, or every 50,000 when the reader
+is behind (time it would otherwise spend waiting), which keeps the last transaction small.
 """
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import partial
-from itertools import chain, compress, repeat
+from itertools import compress, repeat
 from operator import attrgetter, is_
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from leadterm.engine.columns import EVENT_COLUMNS
 from leadterm.engine.identity import EmailError, normalize_email
@@ -28,12 +30,14 @@ from leadterm.service.csvfile import Block, CsvSource
 from leadterm.service.scoring import fit_row
 from leadterm.service.importing import ImportReport, Pipeline, Progress, email_in_column, open_job
 from leadterm.store import events as event_store
+from leadterm.store import scores, write
 from leadterm.store import leads as lead_store
 
 __all__ = ["import_events"]
 
 CHUNK = 25_000  # rows the reader hands the writer at a time
-PER_COMMIT = 4  # chunks in one transaction (100,000 events)
+PER_COMMIT = 10  # chunks in one transaction (250,000 events) when the writer is behind
+MIN_COMMIT = 2  # and as few as this (50,000) when it is waiting for the reader
 #: (lead id, type, occurred_at, detail); with --create-leads the lead may still be a _NewLead
 Row = tuple[Any, str, int, str]
 
@@ -42,17 +46,60 @@ class _NewLead(tuple):  # (email, as written): a lead --create-leads makes
     __slots__ = ()
 
 
-def _create_leads(context: Context, rows: list[Row], now: int) -> tuple[list[Row], int]:
-    """Rows naming a _NewLead get the id of a lead created (or found) for it. A lead made from
-    an email alone still meets the fit and disqualify rules (a competitor's domain, say)."""
-    wanted = {row[0] for row in rows if row[0].__class__ is _NewLead}
+def _create_leads(context: Context, leads: list[Any], now: int) -> tuple[list[int], int]:
+    """The lead column with each _NewLead replaced by the id of a lead created (or found) for it.
+    A lead made from an email alone still meets the fit and disqualify rules (a competitor's
+    domain, say)."""
+    wanted = {lead for lead in leads if lead.__class__ is _NewLead}
     if not wanted:
-        return rows, 0
+        return leads, 0
     created = lead_store.create_bare(
         [(email, shown, *fit_row(context, {"email": email, "form": {}})) for email, shown in sorted(wanted)], now
     )
     ids = dict(lead_store.ids_of([email for email, _ in wanted]))
-    return [(ids[row[0][0]], *row[1:]) if row[0].__class__ is _NewLead else row for row in rows], created
+    return [ids[lead[0]] if lead.__class__ is _NewLead else lead for lead in leads], created
+
+
+class _Chunk(NamedTuple):
+    """Events column by column: lead ids (with --create-leads, maybe _NewLeads), types, times
+    (epoch seconds) and details.
+
+    Pickled (to a forked writer) as a few large objects: the ids and times as arrays of 64-bit
+    integers, the texts joined by NUL (which no imported value holds), so that neither side
+    handles a million small objects one by one.
+    """
+
+    leads: list[Any]
+    kinds: list[str]
+    times: list[int]
+    details: list[str]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        leads: Any = self.leads
+        if all(map(int.__instancecheck__, leads)):
+            leads = array("q", leads)
+        texts = [_joined(self.kinds), _joined(self.details)]
+        return (_Chunk._unpack, (leads, array("q", self.times), *texts, len(self.times)))
+
+    @staticmethod
+    def _unpack(leads: Any, times: array, kinds: Any, details: Any, count: int) -> _Chunk:
+        return _Chunk(_as_list(leads, count), _as_list(kinds, count), times.tolist(), _as_list(details, count))
+
+
+def _joined(texts: list[str]) -> str | list[str]:
+    joined = "\0".join(texts)
+    return joined if joined.count("\0") == len(texts) - 1 and texts else texts
+
+
+def _as_list(packed: Any, count: int) -> list[Any]:
+    if isinstance(packed, str):
+        return packed.split("\0") if count else []
+    return packed.tolist() if isinstance(packed, array) else packed
+
+
+def _append(chunk: _Chunk, row: Row) -> None:
+    for column, value in zip(chunk, row):
+        column.append(value)
 
 
 def _any_quoted(values: list[str]) -> bool:
@@ -104,9 +151,9 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
             kinds = list(map(kinds_seen.__getitem__, written))
         return kinds
 
-    def plain_block(block: Block) -> list[Any] | None:
-        """A clean block's events, converted column by column in C and laid out flat (four
-        values each); None when any row needs a closer look (then the block is read row by row)."""
+    def plain_block(block: Block) -> _Chunk | None:
+        """A clean block's events, converted column by column in C; None when any row needs a
+        closer look (then the block is read row by row)."""
         columns_ = block.columns
         written = columns_[email_at]
         leads = list(map(known.get, written))
@@ -129,16 +176,14 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
             if len(zones) > 1:
                 return None  # naive and zoned times mixed: row by row
             moments = list(map(fix_naive, moments))
-        epochs = map(int, map(datetime.timestamp, moments))
+        epochs = list(map(int, map(datetime.timestamp, moments)))
         if detail_at is None:
             details: list[str] = [""] * block.count
         else:
             details = list(map(str.strip, columns_[detail_at]))
             if _any_quoted(details):
                 details = [from_spreadsheet(detail) for detail in details]
-        flat: list[Any] = [None] * (4 * block.count)  # four values a row, laid out column by column
-        flat[0::4], flat[1::4], flat[2::4], flat[3::4] = leads, kinds, list(epochs), details
-        return flat
+        return _Chunk(leads, kinds, epochs, details)
 
     def check_row(line: int, values: list[str], reject: Callable[..., None]) -> Row | None:
         """The careful path: one row checked field by field; None when it was refused."""
@@ -165,53 +210,71 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
         detail = from_spreadsheet(values[detail_at].strip()) if detail_at is not None else ""
         return (lead, kind, at, detail)
 
-    def read_rows(part: CsvSource, reject: Callable[..., None], send: Callable[[list[Any]], None],
+    def read_rows(part: CsvSource, reject: Callable[..., None], send: Callable[[_Chunk], None],
                   progress: Progress | None) -> int:
         """Read the file, sending chunks of good rows to the writer; returns how many rows were read."""
         known.update(lead_store.email_ids())
         read = 0
-        chunk: list[Any] = []  # flat: four values an event
+        chunk = _Chunk([], [], [], [])
         for batch in part.batches(looks_like_row):
             if isinstance(batch, Block):
                 read += batch.count
-                flat = plain_block(batch)
-                if flat is None:
+                converted = plain_block(batch)
+                if converted is None:
                     for offset, values in enumerate(batch.rows()):
                         if (row := check_row(batch.first_line + offset, values, reject)) is not None:
-                            chunk.extend(row)
+                            _append(chunk, row)
                 else:
-                    chunk.extend(flat)
+                    for column, values in zip(chunk, converted):
+                        column.extend(values)
             else:
                 read += 1
                 line, values, problem, raw = batch
                 if values is None:
                     reject(line, problem or "cannot be read", None, raw)
                 elif (row := check_row(line, values, reject)) is not None:
-                    chunk.extend(row)
+                    _append(chunk, row)
             if progress is not None:
                 progress(read, part.position(), part.size)
-            if len(chunk) >= 4 * CHUNK:
+            if len(chunk.leads) >= CHUNK:
                 send(chunk)
-                chunk = []
-        if chunk:
+                chunk = _Chunk([], [], [], [])
+        if chunk.leads:
             send(chunk)
         return read
 
     report = job.report
 
-    def write_chunk(flat: list[Any]) -> dict[str, int]:  # in the writer, in its transaction
-        created = 0
-        if create_leads:
-            rows, created = _create_leads(context, list(zip(*[iter(flat)] * 4)), int(context.now().timestamp()))
-            flat = list(chain.from_iterable(rows))
-        event_store.stage_flat(flat)
-        return {"staged": len(flat) // 4, "leads_created": created}
+    # In the writer: the leads the file has named, marked due in the transaction that first
+    # committed events of theirs, and all of them once more at the end, in case a worker pass
+    # rescored one between two of the import's transactions. (A lead is marked even when all
+    # its events were there already: the run before may have been killed before marking it.)
+    named: set[int] = set()
+    unmarked: set[int] = set()
 
-    def insert_staged() -> dict[str, int]:  # last in each transaction
-        return {"inserted": event_store.insert_staged()}
+    def write_chunk(chunk: _Chunk) -> dict[str, int]:  # outside any transaction
+        leads, created = chunk.leads, 0
+        if create_leads:
+            with write():
+                leads, created = _create_leads(context, leads, int(context.now().timestamp()))
+        event_store.stage(leads, chunk.kinds, chunk.times, chunk.details)
+        unmarked.update(leads)
+        return {"staged": len(leads), "leads_created": created}
+
+    def commit_staged() -> dict[str, int]:  # in a transaction, every PER_COMMIT chunks
+        inserted = event_store.insert_staged()
+        fresh = unmarked - named
+        scores.mark_due(fresh)
+        named.update(fresh)
+        unmarked.clear()
+        return {"inserted": inserted}
+
+    def mark_named() -> None:  # in a last transaction
+        scores.mark_due(named)
 
     try:
-        with Pipeline(write_chunk, bulk=True, per_commit=PER_COMMIT, before_commit=insert_staged, process=True) as pipe:
+        with Pipeline(write_chunk, bulk=True, per_commit=PER_COMMIT, min_commit=MIN_COMMIT,
+                      commit=commit_staged, finish=mark_named, process=True) as pipe:
             report.read += read_rows(job.source, job.reject, pipe.send, progress)
         report.inserted += pipe.counts["inserted"]
         report.duplicates += pipe.counts["staged"] - pipe.counts["inserted"]

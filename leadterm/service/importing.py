@@ -36,6 +36,7 @@ __all__ = ["ImportReport", "Progress", "Job", "open_job", "Pipeline", "run_pipel
 CHUNK = 50_000
 PROGRESS_EVERY = 10_000
 T = TypeVar("T")
+C = TypeVar("C")  # what a Pipeline carries: a chunk of rows
 
 
 class Progress(Protocol):
@@ -139,15 +140,20 @@ def email_in_column(index: int) -> Callable[[list[str]], bool]:
     return lambda values: is_email(values[index])
 
 
-class Pipeline(Generic[T]):
+class Pipeline(Generic[C]):
     """Chunks sent here are written by ``write`` with a database connection of the writer's own,
     at most a few chunks behind the sender.
 
-    The writer runs ``write`` inside ``BEGIN IMMEDIATE`` transactions of ``per_commit`` chunks
-    each; ``before_commit`` (if any) runs last in each. Small chunks keep reader and writer busy
-    from the first moment to the last; a transaction of several keeps down the pages SQLite
-    writes at each commit. ``write`` and ``before_commit`` may return counts (``{"inserted": 3}``):
-    they are summed in ``counts``, which holds the totals once the pipeline has closed.
+    Plainly, the writer runs ``write`` for each chunk inside a ``BEGIN IMMEDIATE`` transaction of
+    its own. With ``commit``, ``write`` only sets each chunk aside (outside any transaction, in
+    the connection's private temp tables) and ``commit`` writes what was set aside in one short
+    transaction: the database's write lock is held for the writing alone, never while the reader
+    is still producing rows. A transaction takes ``per_commit`` chunks, or as few as
+    ``min_commit`` when no further chunk is ready yet: a writer that has time to spare commits
+    early (so the last transaction, which nothing can overlap, stays small), and a writer that
+    is behind gathers larger ones, which keep down the pages SQLite rewrites and checkpoints. ``finish`` (if any) runs in one more transaction at the
+    end, after the last chunk. Each may return counts (``{"inserted": 3}``): they are summed in
+    ``counts``, which holds the totals once the pipeline has closed.
 
     The writer is a thread, or with ``process=True`` on Linux a forked process of its own, so
     that binding values and Python's share of each statement never wait for the reader's GIL.
@@ -158,16 +164,20 @@ class Pipeline(Generic[T]):
     it looked up), so its connection skips SQLite's per-row foreign-key lookups.
     """
 
-    def __init__(self, write: Callable[[list[T]], Mapping[str, int] | None], bulk: bool = False,
-                 per_commit: int = 1, before_commit: Callable[[], Mapping[str, int] | None] | None = None,
+    def __init__(self, write: Callable[[C], Mapping[str, int] | None], bulk: bool = False,
+                 per_commit: int = 1, min_commit: int | None = None,
+                 commit: Callable[[], Mapping[str, int] | None] | None = None,
+                 finish: Callable[[], Mapping[str, int] | None] | None = None,
                  process: bool = False) -> None:
         self.write = write
         self.bulk = bulk
         self.per_commit = per_commit
-        self.before_commit = before_commit
+        self.min_commit = per_commit if min_commit is None else min_commit
+        self.commit = commit
+        self.finish = finish
         self.process = process and sys.platform == "linux"
         self.counts: Counter[str] = Counter()
-        self.pending: queue.Queue[list[T] | None] = queue.Queue(maxsize=4)
+        self.pending: queue.Queue[C | None] = queue.Queue(maxsize=4)
         self.failure: list[BaseException] = []
         self._ended = False
         target = self._feed_child if self.process else self._run
@@ -175,30 +185,44 @@ class Pipeline(Generic[T]):
 
     # -- the writer (a thread, or the forked child's only thread) ----------------------------------
 
-    def _run(self, source: Callable[[], list[T] | None] | None = None) -> None:
+    def _run(self, source: Callable[[], C | None] | None = None, ready: Callable[[], bool] | None = None) -> None:
         receive = source or self._next
         try:
             with thread_connection(checked_references=not self.bulk):
-                while (chunk := receive()) is not None:
-                    with write():
-                        self._count(self.write(chunk))
-                        for _ in range(self.per_commit - 1):
-                            if (chunk := receive()) is None:
-                                break
+                if self.commit is None:
+                    while (chunk := receive()) is not None:
+                        with write():
                             self._count(self.write(chunk))
-                        if self.before_commit is not None:
-                            self._count(self.before_commit())
+                else:
+                    self._staged(receive, ready or (lambda: not self.pending.empty()), self.commit)
+                if self.finish is not None:
+                    with write():
+                        self._count(self.finish())
         except BaseException as error:  # handed to the sending thread, which raises it
             self.failure.append(error)
             if source is None:
                 while self._next() is not None:  # drain, so the sender never blocks on a full queue
                     pass
 
+    def _staged(self, receive: Callable[[], C | None], ready: Callable[[], bool],
+                commit: Callable[[], Mapping[str, int] | None]) -> None:
+        staged = 0
+        while (chunk := receive()) is not None:
+            self._count(self.write(chunk))
+            staged += 1
+            if staged >= self.per_commit or (staged >= self.min_commit and not ready()):
+                with write():
+                    self._count(commit())
+                staged = 0
+        if staged:
+            with write():
+                self._count(commit())
+
     def _count(self, counts: Mapping[str, int] | None) -> None:
         if counts:
             self.counts.update(counts)
 
-    def _next(self) -> list[T] | None:
+    def _next(self) -> C | None:
         """The next chunk, or None once the sender has sent its last."""
         if self._ended:
             return None
@@ -223,13 +247,13 @@ class Pipeline(Generic[T]):
 
             ended = False
 
-            def receive() -> list[T] | None:
+            def receive() -> C | None:
                 nonlocal ended
                 data = b"" if ended else child_end.recv_bytes()
                 ended = not data
                 return pickle.loads(data) if data else None
 
-            self._run(receive)
+            self._run(receive, child_end.poll)
             while not ended:  # after a failure: take the rest, so the parent never blocks sending
                 receive()
             outcome: Any = ("failed", _picklable(self.failure[0])) if self.failure else ("done", dict(self.counts))
@@ -258,7 +282,7 @@ class Pipeline(Generic[T]):
 
     # -- the sender's side ----------------------------------------------------------------------------
 
-    def __enter__(self) -> Pipeline[T]:
+    def __enter__(self) -> Pipeline[C]:
         # Millions of short-lived rows, none of them in a reference cycle: the cyclic garbage
         # collector would only walk them again and again.
         self._collecting = gc.isenabled()
@@ -272,7 +296,7 @@ class Pipeline(Generic[T]):
         self.thread.start()
         return self
 
-    def send(self, chunk: list[T]) -> None:
+    def send(self, chunk: C) -> None:
         if self.failure:
             raise self.failure[0]
         self.pending.put(chunk)

@@ -7,10 +7,9 @@ from functools import lru_cache
 from typing import Any
 
 from leadterm.engine.scoring import EventFact
-from leadterm.store import scores
 from leadterm.store.db import database
 
-__all__ = ["for_lead", "insert_staged", "stage_flat"]
+__all__ = ["for_lead", "insert_staged", "stage"]
 
 
 def for_lead(lead_id: int) -> list[EventFact]:
@@ -38,33 +37,34 @@ def _stage_sql(rows: int) -> str:
     return f"INSERT INTO {_STAGING} VALUES " + ", ".join(["(?, ?, ?, ?)"] * rows)
 
 
-def stage_flat(flat: Sequence[Any]) -> None:
-    """Set events aside for ``insert_staged``, given flat, four values each: lead_id, type,
-    occurred_at, detail (as the importer builds them, column by column).
+def stage(lead_ids: Sequence[int], types: Sequence[str], times: Sequence[int], details: Sequence[str]) -> None:
+    """Set events aside for ``insert_staged``, given column by column (as the importer builds them).
 
     They go into a connection-private table in memory, 8,000 to a statement: appending there
     is cheap, and it lets one statement sort a whole transaction's events by key, so that
     inserting them walks the clustered event table once, page after page, instead of once per
-    statement (measured: about 0.8 s less SQLite work for a million events).
+    statement (measured: about 0.8 s less SQLite work for a million events). Each statement's
+    parameters are the columns' slices interleaved by C-level slice assignment; no row is ever
+    built. (Numbered parameters, which would take the columns as they are, make SQLite's parser
+    quadratic: 2 s to prepare one statement of 8,000 rows.)
     """
     connection = _staging()
-    width = 4 * _PER_STATEMENT
-    full = len(flat) - len(flat) % width
-    if full:
-        connection.executemany(_stage_sql(_PER_STATEMENT), (tuple(flat[start : start + width]) for start in range(0, full, width)))
-    if full < len(flat):
-        connection.execute(_stage_sql((len(flat) - full) // 4), tuple(flat[full:]))
+    count = len(lead_ids)
+    for start in range(0, count, _PER_STATEMENT):
+        end = min(start + _PER_STATEMENT, count)
+        values: list[Any] = [None] * (4 * (end - start))
+        values[0::4], values[1::4] = lead_ids[start:end], types[start:end]
+        values[2::4], values[3::4] = times[start:end], details[start:end]
+        connection.execute(_stage_sql(end - start), values)
 
 
 def insert_staged() -> int:
-    """Insert the staged events in key order, ignoring ones already there, and make the scores
-    of every lead they name due (even if none was new: a worker pass may have rescored a lead
-    between two transactions of an import). Returns how many events were new."""
+    """Insert the staged events in key order, ignoring ones already there, and empty the
+    staging table; returns how many were new."""
     connection = _staging()
     before = connection.total_changes
     connection.execute(f"INSERT OR IGNORE INTO event (lead_id, type, occurred_at, detail) "
                        f"SELECT * FROM {_STAGING} ORDER BY 1, 2, 3, 4")
     new = connection.total_changes - before
-    scores.mark_due_in(f"SELECT lead_id FROM {_STAGING}")
     connection.execute(f"DELETE FROM {_STAGING}")
     return new
