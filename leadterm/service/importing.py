@@ -161,7 +161,9 @@ class Pipeline(Generic[C]):
     transaction is rolled back by SQLite like any other.
 
     ``bulk``: the writer only inserts rows whose references it checked itself (events whose lead
-    it looked up), so its connection skips SQLite's per-row foreign-key lookups.
+    it looked up), so its connection skips SQLite's per-row foreign-key lookups; and it walks a
+    table larger than any cache once per transaction, so its connection keeps an 8 MB page
+    cache, not 32 (measured: no slower, and 24 MB less memory).
     """
 
     def __init__(self, write: Callable[[C], Mapping[str, int] | None], bulk: bool = False,
@@ -188,7 +190,7 @@ class Pipeline(Generic[C]):
     def _run(self, source: Callable[[], C | None] | None = None, ready: Callable[[], bool] | None = None) -> None:
         receive = source or self._next
         try:
-            with thread_connection(checked_references=not self.bulk):
+            with thread_connection(checked_references=not self.bulk, cache_kib=8192 if self.bulk else None):
                 if self.commit is None:
                     while (chunk := receive()) is not None:
                         with write():

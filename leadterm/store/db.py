@@ -163,14 +163,17 @@ def snapshot() -> Iterator[None]:
 
 
 @contextmanager
-def thread_connection(checked_references: bool = True) -> Iterator[None]:
+def thread_connection(checked_references: bool = True, cache_kib: int | None = None) -> Iterator[None]:
     """This thread's own connection, closed at the end. ``checked_references=False`` skips
-    SQLite's per-row foreign-key lookups, for a bulk writer that checked every reference itself."""
+    SQLite's per-row foreign-key lookups, for a bulk writer that checked every reference itself;
+    ``cache_kib`` sets the connection's page cache (the default is 32 MB)."""
     db = database.obj
     db.connect(reuse_if_open=True)
     try:
         if not checked_references:
             db.execute_sql("PRAGMA foreign_keys = OFF")
+        if cache_kib is not None:
+            db.execute_sql(f"PRAGMA cache_size = -{int(cache_kib)}")
         yield
     finally:
         db.close()
