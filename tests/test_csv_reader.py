@@ -52,11 +52,12 @@ def read(path: Path, size: int) -> list[tuple[int, list[str]]]:
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=ROWS, width=st.integers(2, 4), delimiter=st.sampled_from([",", ";", "\t"]),
-       eol=st.sampled_from(["\n", "\r\n"]), blanks=st.sets(st.integers(0, 25)), size=st.integers(1, 7))
-def test_the_reader_gives_what_the_csv_module_reads(tmp_path: Path, rows: list[list[str]], width: int,
-                                                     delimiter: str, eol: str, blanks: set[int], size: int) -> None:
+       eol=st.sampled_from(["\n", "\r\n"]), blanks=st.sets(st.integers(0, 25)), size=st.integers(1, 7),
+       quoting=st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]))
+def test_the_reader_gives_what_the_csv_module_reads(tmp_path: Path, rows: list[list[str]], width: int, delimiter: str,
+                                                     eol: str, blanks: set[int], size: int, quoting: int) -> None:
     out = io.StringIO(newline="")
-    writer = csv.writer(out, delimiter=delimiter, lineterminator=eol)
+    writer = csv.writer(out, delimiter=delimiter, lineterminator=eol, quoting=quoting)
     writer.writerow([f"h{index}" for index in range(width)])
     for index, row in enumerate(rows):
         if index in blanks:
@@ -85,7 +86,7 @@ def test_a_clean_file_comes_in_blocks_with_quoted_delimiters_in_place(tmp_path: 
 
 # single lines of quotes in every odd place: opening mid-field, closing before text, doubled,
 # around delimiters, spanning two fields
-PIECE = st.sampled_from(["a", "b", '"', '""', ",", ";", "\t", " ", '"a,b"', '"x"y', "'"])
+PIECE = st.sampled_from(["a", "b", '"', '""', ",", ";", "\t", " ", '"a,b"', '"x"y', "'", '","', '";"', '"\t"'])
 LINE = st.lists(PIECE, max_size=8).map("".join)
 
 
@@ -96,7 +97,7 @@ def test_odd_quoting_on_one_line_reads_as_the_csv_module_reads_it(
         tmp_path: Path, lines: list[str], width: int, delimiter: str, size: int) -> None:
     # keep the lines the csv module reads as one record each (a quote left open is a reject,
     # which the hostile-file tests cover), padded with plain fields toward the header's width
-    kept = [delimiter.join("p" * width)]
+    kept = []
     for line in lines:
         padded = line + delimiter * max(0, width - 1 - line.count(delimiter))
         reader = csv.reader(io.StringIO(padded + "\nz\n", newline=""), delimiter=delimiter)
@@ -106,6 +107,7 @@ def test_odd_quoting_on_one_line_reads_as_the_csv_module_reads_it(
             continue
         if reader.line_num == 1:
             kept.append(padded)
+    kept.append(delimiter.join("p" * width))  # at least one row
     text = delimiter.join(f"h{index}" for index in range(width)) + "\n" + "".join(line + "\n" for line in kept)
     path = tmp_path / "file.csv"
     path.write_bytes(text.encode("utf-8"))

@@ -146,6 +146,8 @@ def _split_plain(lines: list[str], delimiter: str, width: int) -> list[list[str]
     quoted: list[int] = []
     parsed: list[list[str]] = []
     placeholders: dict[str, str] = {}
+    if text[0] == '"' and (columns := _split_all_quoted(text, delimiter, width)) is not None:
+        return columns
     if '"' in text:
         aside = _set_quoted_aside(text)
         if aside is not None:
@@ -182,6 +184,28 @@ def _split_plain(lines: list[str], delimiter: str, width: int) -> list[list[str]
                 if "\x00" in "".join(column):  # a placeholder that is not a whole field
                     return None
     return columns
+
+
+def _split_all_quoted(text: str, delimiter: str, width: int) -> list[list[str]] | None:
+    """The columns of lines (LF-ended) whose every field is quoted and holds no quote itself, as
+    CRMs export them (``"a","b, c",""``); None when any line is otherwise.
+
+    Proof that the split below is the csv module's reading: inside its outer quotes, each line
+    must hold exactly ``width - 1`` separators (quote, delimiter, quote) and no other quote, so
+    its fields lie between those separators and none contains a quote; joined with the same
+    separator, no field boundary can shift.
+    """
+    lines = text.split("\n")
+    lines.pop()  # after the last line break
+    if not (all(map(str.startswith, lines, repeat('"'))) and all(map(str.endswith, lines, repeat('"')))):
+        return None
+    inner = list(map(str.__getitem__, lines, repeat(slice(1, -1))))
+    separator = f'"{delimiter}"'
+    if (list(map(str.count, inner, repeat('"'))).count(2 * width - 2) != len(inner)
+            or list(map(str.count, inner, repeat(separator))).count(width - 1) != len(inner)):
+        return None
+    fields = separator.join(inner).split(separator)
+    return [fields[column::width] for column in range(width)]
 
 
 _QUOTED_FIELD = re.compile(r'"(?:[^"\r\n]|"")*"')
