@@ -112,3 +112,29 @@ def test_odd_quoting_on_one_line_reads_as_the_csv_module_reads_it(
     path = tmp_path / "file.csv"
     path.write_bytes(text.encode("utf-8"))
     assert read(path, size) == expected(text, delimiter)
+
+
+def _file_across_scan_windows(tmp_path: Path, lead: bytes, follow: bytes) -> Path:
+    """A file whose first 1 MiB window ends with ``lead``, whose second is plain ASCII, and whose
+    third starts with ``follow``: the encoding check skips ASCII windows, but never one that
+    follows an unfinished UTF-8 sequence."""
+    window = 1 << 20
+    head = b"email,name\n" + b"a@x.com,padding\n" * ((window - 11) // 16)
+    head += b"b" * (window - 1 - len(head)) + lead  # ``lead`` is the window's last byte
+    middle = b",x\n" + b"c@x.com,ascii only\n" * ((window - 3) // 19)
+    middle += b"c" * (window - len(middle))
+    path = tmp_path / "big.csv"
+    path.write_bytes(head + middle + follow + b",y\n")
+    return path
+
+
+def test_an_unfinished_utf8_sequence_before_an_ascii_window_makes_the_file_windows_1252(tmp_path: Path) -> None:
+    # 0xC3 then ASCII is not UTF-8, even though a later 0xA9 would have finished the sequence
+    assert CsvSource(_file_across_scan_windows(tmp_path, b"\xc3", b"\xa9")).encoding == "cp1252"
+
+
+def test_a_utf8_character_across_two_scan_windows_is_utf8(tmp_path: Path) -> None:
+    path = _file_across_scan_windows(tmp_path, b"\xc3", b"")
+    path.write_bytes(path.read_bytes().replace(b"\xc3,x\n", b"\xc3\xa9,x\n", 1))  # é across the line
+    source = CsvSource(path)
+    assert source.encoding == "utf-8-sig"

@@ -87,6 +87,8 @@ def _detect_encoding(path: Path) -> str:
         encoding = "utf-8-sig"
         while chunk := handle.read(_SCAN):
             if encoding == "utf-8-sig":
+                if chunk.isascii() and not decoder.getstate()[0]:
+                    continue  # plain ASCII, with no sequence left open before it: valid UTF-8
                 try:
                     decoder.decode(chunk)
                 except UnicodeDecodeError:
