@@ -37,7 +37,8 @@ __all__ = ["import_events"]
 
 CHUNK = 25_000  # rows the reader hands the writer at a time
 PER_COMMIT = 10  # chunks in one transaction (250,000 events) when the writer is behind
-MIN_COMMIT = 2  # and as few as this (50,000) when it is waiting for the reader
+MIN_COMMIT = 2  # and as few as this (50,000) when it would wait for the reader anyway, once the
+                # rest of the file would fit in one transaction (so that the last one is small)
 #: (lead id, type, occurred_at, detail); with --create-leads the lead may still be a _NewLead
 Row = tuple[Any, str, int, str]
 
@@ -73,17 +74,18 @@ class _Chunk(NamedTuple):
     kinds: list[str]
     times: list[int]
     details: list[str]
+    rest: int = 0  # about how many rows the file holds after these (set when sent)
 
     def __reduce__(self) -> tuple[Any, ...]:
         leads: Any = self.leads
         if all(map(int.__instancecheck__, leads)):
             leads = array("q", leads)
         texts = [_joined(self.kinds), _joined(self.details)]
-        return (_Chunk._unpack, (leads, array("q", self.times), *texts, len(self.times)))
+        return (_Chunk._unpack, (leads, array("q", self.times), *texts, len(self.times), self.rest))
 
     @staticmethod
-    def _unpack(leads: Any, times: array, kinds: Any, details: Any, count: int) -> _Chunk:
-        return _Chunk(_as_list(leads, count), _as_list(kinds, count), times.tolist(), _as_list(details, count))
+    def _unpack(leads: Any, times: array, kinds: Any, details: Any, count: int, rest: int) -> _Chunk:
+        return _Chunk(_as_list(leads, count), _as_list(kinds, count), times.tolist(), _as_list(details, count), rest)
 
 
 def _joined(texts: list[str]) -> str | list[str]:
@@ -98,7 +100,7 @@ def _as_list(packed: Any, count: int) -> list[Any]:
 
 
 def _append(chunk: _Chunk, row: Row) -> None:
-    for column, value in zip(chunk, row):
+    for column, value in zip(chunk[:4], row):
         column.append(value)
 
 
@@ -225,7 +227,7 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
                         if (row := check_row(batch.first_line + offset, values, reject)) is not None:
                             _append(chunk, row)
                 else:
-                    for column, values in zip(chunk, converted):
+                    for column, values in zip(chunk[:4], converted[:4]):
                         column.extend(values)
             else:
                 read += 1
@@ -237,7 +239,8 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
             if progress is not None:
                 progress(read, part.position(), part.size)
             if len(chunk.leads) >= CHUNK:
-                send(chunk)
+                done = part.position()
+                send(chunk._replace(rest=(part.size - done) * read // max(done, 1)))
                 chunk = _Chunk([], [], [], [])
         if chunk.leads:
             send(chunk)
@@ -269,11 +272,14 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
         unmarked.clear()
         return {"inserted": inserted}
 
+    def near_end(chunk: _Chunk) -> bool:
+        return chunk.rest < PER_COMMIT * CHUNK
+
     def mark_named() -> None:  # in a last transaction
         scores.mark_due(named)
 
     try:
-        with Pipeline(write_chunk, bulk=True, per_commit=PER_COMMIT, min_commit=MIN_COMMIT,
+        with Pipeline(write_chunk, bulk=True, per_commit=PER_COMMIT, min_commit=MIN_COMMIT, near_end=near_end,
                       commit=commit_staged, finish=mark_named, process=True) as pipe:
             report.read += read_rows(job.source, job.reject, pipe.send, progress)
         report.inserted += pipe.counts["inserted"]

@@ -148,11 +148,12 @@ class Pipeline(Generic[C]):
     its own. With ``commit``, ``write`` only sets each chunk aside (outside any transaction, in
     the connection's private temp tables) and ``commit`` writes what was set aside in one short
     transaction: the database's write lock is held for the writing alone, never while the reader
-    is still producing rows. A transaction takes ``per_commit`` chunks, or as few as
-    ``min_commit`` when no further chunk is ready yet: a writer that has time to spare commits
-    early (so the last transaction, which nothing can overlap, stays small), and a writer that
-    is behind gathers larger ones, which keep down the pages SQLite rewrites and checkpoints. ``finish`` (if any) runs in one more transaction at the
-    end, after the last chunk. Each may return counts (``{"inserted": 3}``): they are summed in
+    is still producing rows. A transaction takes ``per_commit`` chunks (large ones keep down the
+    pages SQLite rewrites and checkpoints, since each transaction rewrites every page it
+    touches), or, once ``near_end(chunk)`` says the rest of the input would fit in one, as few as
+    ``min_commit`` whenever no further chunk is ready yet: the writer spends the time it would
+    wait on commits, so that the last transaction, which nothing can overlap, stays small.
+    ``finish`` (if any) runs in one more transaction at the end, after the last chunk. Each may return counts (``{"inserted": 3}``): they are summed in
     ``counts``, which holds the totals once the pipeline has closed.
 
     The writer is a thread, or with ``process=True`` on Linux a forked process of its own, so
@@ -167,7 +168,7 @@ class Pipeline(Generic[C]):
     """
 
     def __init__(self, write: Callable[[C], Mapping[str, int] | None], bulk: bool = False,
-                 per_commit: int = 1, min_commit: int | None = None,
+                 per_commit: int = 1, min_commit: int | None = None, near_end: Callable[[C], bool] | None = None,
                  commit: Callable[[], Mapping[str, int] | None] | None = None,
                  finish: Callable[[], Mapping[str, int] | None] | None = None,
                  process: bool = False) -> None:
@@ -175,6 +176,7 @@ class Pipeline(Generic[C]):
         self.bulk = bulk
         self.per_commit = per_commit
         self.min_commit = per_commit if min_commit is None else min_commit
+        self.near_end = near_end or (lambda chunk: True)
         self.commit = commit
         self.finish = finish
         self.process = process and sys.platform == "linux"
@@ -212,7 +214,7 @@ class Pipeline(Generic[C]):
         while (chunk := receive()) is not None:
             self._count(self.write(chunk))
             staged += 1
-            if staged >= self.per_commit or (staged >= self.min_commit and not ready()):
+            if staged >= self.per_commit or (staged >= self.min_commit and self.near_end(chunk) and not ready()):
                 with write():
                     self._count(commit())
                 staged = 0
