@@ -40,7 +40,7 @@ _SCAN = 1 << 20
 _ERRORS = "leadterm-windows-1252"  # harmless for UTF-8, which only gets here when it decodes
 _TEXT_CONTROLS = frozenset("\t\n\r\x0c")
 _LINE_ENDS = ("\n", "\r")
-_BLOCK = 1 << 22
+_BLOCK = 1 << 20  # characters read at a time (the last 3 such blocks of lines are kept for re-reading)
 
 
 class Record(NamedTuple):

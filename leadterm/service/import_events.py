@@ -36,7 +36,7 @@ from leadterm.store import leads as lead_store
 __all__ = ["import_events"]
 
 CHUNK = 25_000  # rows the reader hands the writer at a time
-PER_COMMIT = 10  # chunks in one transaction (250,000 events) when the writer is behind
+PER_COMMIT = 10  # chunks in one transaction (250,000 events)
 MIN_COMMIT = 2  # and as few as this (50,000) when it would wait for the reader anyway, once the
                 # rest of the file would fit in one transaction (so that the last one is small)
 #: (lead id, type, occurred_at, detail); with --create-leads the lead may still be a _NewLead
