@@ -691,3 +691,17 @@ def test_accounts_domains_owners_and_updates(ws: Workspace) -> None:
     report = imp(ws, "accounts", again)
     assert counts(report) == (3, 0, 1, 2, 0) and report["changed"] == {"owner": 1}
     assert report["rejects_file"] is None
+
+
+@pytest.mark.parametrize("odd", [False, True], ids=["clean file", "file read row by row"])
+def test_event_details_are_trimmed_and_unprotected_on_either_path(ws: Workspace, odd: bool) -> None:
+    add_leads(ws, [ADA], now=MONDAY_9AM)
+    rows = ["email,type,occurred_at,detail",
+            "ada@acme.com,page_view,2026-11-20T10:00:00Z,  /pricing  ",
+            "ada@acme.com,page_view,2026-11-20T10:01:00Z,'=HYPERLINK(1)",
+            "ada@acme.com,page_view,2026-11-20T10:02:00Z,''=x"]  # unprotected once: '=x
+    if odd:
+        rows.insert(2, "")  # a blank line: the stretch is read record by record
+    report = imp(ws, "events", write(ws, "events.csv", lines(*rows)))
+    assert report["inserted"] == 3
+    assert sorted(event["detail"] for event in show(ws, "ada@acme.com")["events"]) == ["'=x", "/pricing", "=HYPERLINK(1)"]

@@ -39,7 +39,7 @@ CHUNK = 25_000  # rows the reader hands the writer at a time
 PER_COMMIT = 10  # chunks in one transaction (250,000 events)
 MIN_COMMIT = 2  # and as few as this (50,000) when it would wait for the reader anyway, once the
                 # rest of the file would fit in one transaction (so that the last one is small)
-#: (lead id, type, occurred_at, detail); with --create-leads the lead may still be a _NewLead
+#: (lead id, type, occurred_at, detail as written); with --create-leads the lead may still be a _NewLead
 Row = tuple[Any, str, int, str]
 
 
@@ -63,7 +63,7 @@ def _create_leads(context: Context, leads: list[Any], now: int) -> tuple[list[in
 
 class _Chunk(NamedTuple):
     """Events column by column: lead ids (with --create-leads, maybe _NewLeads), types, times
-    (epoch seconds) and details.
+    (epoch seconds) and details as written (the writer trims and unprotects them).
 
     Pickled (to a forked writer) as a few large objects: the ids and times as arrays of 64-bit
     integers, the texts joined by NUL (which no imported value holds), so that neither side
@@ -104,9 +104,13 @@ def _append(chunk: _Chunk, row: Row) -> None:
         column.append(value)
 
 
-def _any_quoted(values: list[str]) -> bool:
-    """Does any value start with ' (a spreadsheet-protected cell)? One C-level search."""
-    return "\n'" in "\n" + "\n".join(values)
+def _cleaned(details: list[str]) -> list[str]:
+    """Details as stored: trimmed, a spreadsheet-protected cell unprotected. The writer does
+    this, column by column, so that the reader (the busier half) need not."""
+    details = list(map(str.strip, details))
+    if "\n'" in "\n" + "\n".join(details):  # a cell starting with ' (one C-level search)
+        details = list(map(from_spreadsheet, details))
+    return details
 
 
 def import_events(context: Context, path: Path, mapping: Mapping[str, str] | None = None,
@@ -179,12 +183,7 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
                 return None  # naive and zoned times mixed: row by row
             moments = list(map(fix_naive, moments))
         epochs = list(map(int, map(datetime.timestamp, moments)))
-        if detail_at is None:
-            details: list[str] = [""] * block.count
-        else:
-            details = list(map(str.strip, columns_[detail_at]))
-            if _any_quoted(details):
-                details = [from_spreadsheet(detail) for detail in details]
+        details = [""] * block.count if detail_at is None else columns_[detail_at]  # cleaned by the writer
         return _Chunk(leads, kinds, epochs, details)
 
     def check_row(line: int, values: list[str], reject: Callable[..., None]) -> Row | None:
@@ -209,8 +208,7 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
         except ValueProblem as problem:
             reject(line, str(problem), values)
             return None
-        detail = from_spreadsheet(values[detail_at].strip()) if detail_at is not None else ""
-        return (lead, kind, at, detail)
+        return (lead, kind, at, values[detail_at] if detail_at is not None else "")
 
     def read_rows(part: CsvSource, reject: Callable[..., None], send: Callable[[_Chunk], None],
                   progress: Progress | None) -> int:
@@ -260,7 +258,7 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
         if create_leads:
             with write():
                 leads, created = _create_leads(context, leads, int(context.now().timestamp()))
-        event_store.stage(leads, chunk.kinds, chunk.times, chunk.details)
+        event_store.stage(leads, chunk.kinds, chunk.times, _cleaned(chunk.details))
         unmarked.update(leads)
         return {"staged": len(leads), "leads_created": created}
 
