@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from conftest import MONDAY_9AM, Workspace
 
@@ -40,3 +41,36 @@ def test_json_and_pipes_get_no_progress_output(ws: Workspace) -> None:
     result = ws.run(["import", "leads", str(path), "--json"], now=MONDAY_9AM)
     assert result.code == 0 and result.err == ""
     assert result.json["inserted"] == 30_000
+
+
+def test_a_shorter_line_leaves_nothing_of_a_longer_one_behind() -> None:
+    now = [100.0]
+    stream = Terminal()
+    bar = ProgressBar("importing events", stream, clock=lambda: now[0])
+    now[0] = 101.0
+    bar(1_234_567, 5_000_000, 10_000_000)
+    longer = stream.getvalue().split("\r")[-1]
+    now[0] = 1000.0
+    bar(7, 9_000_000, 10_000_000)  # fewer digits everywhere
+    last = stream.getvalue().split("\r")[-1]
+    assert len(last) == len(longer) and last.rstrip(" ").endswith("s left") and "7 rows" in last
+
+
+def test_an_import_that_did_not_finish_never_shows_100_percent(tmp_path: Path) -> None:
+    from leadterm.engine.columns import LEAD_COLUMNS
+    from leadterm.service.importing import open_job
+
+    path = tmp_path / "leads.csv"
+    path.write_text("email\na@x.com\n")
+    for fails in (True, False):
+        calls: list[tuple[int, int, int]] = []
+        job = open_job("leads", path, LEAD_COLUMNS, ("email",), None, lambda *call: calls.append(call))
+        try:
+            with job.running() as report:
+                report.read = 1
+                if fails:
+                    raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            pass
+        size = path.stat().st_size
+        assert calls == ([] if fails else [(1, size, size)])

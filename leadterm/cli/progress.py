@@ -25,6 +25,7 @@ class ProgressBar:
         self.clock = clock
         self.started = clock()
         self.shown = False
+        self.width = 0  # of the line last drawn
 
     def __call__(self, rows: int, done_bytes: int, total_bytes: int) -> None:
         elapsed = self.clock() - self.started
@@ -35,10 +36,12 @@ class ProgressBar:
         rate = rows / elapsed if elapsed else 0.0
         left = elapsed * (1 - share) / share if share > 0 else 0.0
         line = (
-            f"\r{self.label} {share:4.0%} [{'#' * filled}{'.' * (_WIDTH - filled)}] "
-            f"{rows:,} rows  {rate:,.0f} rows/s  {left:.0f}s left "
+            f"{self.label} {share:4.0%} [{'#' * filled}{'.' * (_WIDTH - filled)}] "
+            f"{rows:,} rows  {rate:,.0f} rows/s  {left:.0f}s left"
         )
-        self.stream.write(line)
+        # padded over whatever a longer line before it left on the screen
+        self.stream.write(f"\r{line.ljust(self.width)}")
+        self.width = len(line)
         self.stream.flush()
         self.shown = True
 

@@ -75,8 +75,6 @@ def import_accounts(context: Context, path: Path, mapping: Mapping[str, str] | N
                     report.changed[field] = report.changed.get(field, 0) + 1
         routing_changed()
 
-    try:
+    with job.running():
         run_pipeline(parsed(), write_chunk)
-    finally:
-        job.finish()
     return report

@@ -276,13 +276,11 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
     def mark_named() -> None:  # in a last transaction
         scores.mark_due(named)
 
-    try:
+    with job.running():
         with Pipeline(write_chunk, bulk=True, per_commit=PER_COMMIT, min_commit=MIN_COMMIT, near_end=near_end,
                       commit=commit_staged, finish=mark_named, process=True) as pipe:
             report.read += read_rows(job.source, job.reject, pipe.send, progress)
         report.inserted += pipe.counts["inserted"]
         report.duplicates += pipe.counts["staged"] - pipe.counts["inserted"]
         report.leads_created += pipe.counts["leads_created"]
-    finally:
-        job.finish()
     return report

@@ -135,8 +135,6 @@ def import_leads(context: Context, path: Path, mapping: Mapping[str, str] | None
             except ValueProblem as problem:
                 job.reject(line, str(problem), values)
 
-    try:
+    with job.running():
         run_pipeline(parsed(), lambda chunk: _write(context, job.report, overwrite, chunk), size=5_000)
-    finally:
-        job.finish()
     return job.report

@@ -10,6 +10,7 @@ import is idempotent, so running an interrupted import again ends in the same st
 from __future__ import annotations
 
 import ctypes
+from contextlib import contextmanager
 import gc
 import multiprocessing
 import os
@@ -101,15 +102,25 @@ class Job(Generic[T]):
         finally:
             report.read = count
 
-    def finish(self) -> ImportReport:
+    @contextmanager
+    def running(self) -> Iterator[ImportReport]:
+        """Around the import's work: however it ends, the rejects file is closed with every row
+        refused so far; only an import that finished shows its progress at 100%."""
+        completed = False
+        try:
+            yield self.report
+            completed = True
+        finally:
+            self._finish(completed)
+
+    def _finish(self, completed: bool) -> None:
         report = self.report
         report.rejected = self.rejects.count
         closed = self.rejects.close()
         report.rejects_file = str(closed) if closed else None
         report.seconds = round(time.perf_counter() - self.started, 3)
-        if self.progress is not None:
+        if completed and self.progress is not None:
             self.progress(report.read, self.source.size, self.source.size)
-        return report
 
 
 def open_job(kind: str, path: Path, table: Mapping[str, Sequence[str]], required: Sequence[str],
