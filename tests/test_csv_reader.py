@@ -138,3 +138,20 @@ def test_a_utf8_character_across_two_scan_windows_is_utf8(tmp_path: Path) -> Non
     path.write_bytes(path.read_bytes().replace(b"\xc3,x\n", b"\xc3\xa9,x\n", 1))  # é across the line
     source = CsvSource(path)
     assert source.encoding == "utf-8-sig"
+
+
+def test_a_broken_quote_early_in_a_stretch_of_long_lines_loses_nothing(tmp_path: Path) -> None:
+    # 10,000 lines of 400 characters span several of the reader's 1 MiB blocks: the stretch's
+    # first lines must still be there when it is read again record by record
+    pad = "x" * 400
+    rows = [f"u{index}@x.com,view,{pad}" for index in range(12_000)]
+    rows[2] = f'u2@x.com,view,"oops {pad}'  # line 4: a quote opened, never closed on its line
+    rows[4] = f'u4@x.com,view,closes" {pad}'  # line 6: a stray quote that would close it
+    path = tmp_path / "long.csv"
+    path.write_text("email,type,detail\n" + "".join(row + "\n" for row in rows))
+    records = list(CsvSource(path).records(lambda values: "@" in values[0]))  # (line, values, problem, raw)
+    assert len(records) == 12_000
+    assert [(line, problem) for line, values, problem, _ in records if values is None] == [
+        (4, "a quote opened on this line never closes")]
+    assert [line for line, *_ in records] == list(range(2, 12_002))
+    assert records[4][1] == ["u4@x.com", "view", f'closes" {pad}']

@@ -40,7 +40,7 @@ _SCAN = 1 << 20
 _ERRORS = "leadterm-windows-1252"  # harmless for UTF-8, which only gets here when it decodes
 _TEXT_CONTROLS = frozenset("\t\n\r\x0c")
 _LINE_ENDS = ("\n", "\r")
-_BLOCK = 1 << 20  # characters read at a time (the last 3 such blocks of lines are kept for re-reading)
+_BLOCK = 1 << 20  # characters read at a time (blocks of lines are kept until no record can start in them)
 
 
 class Record(NamedTuple):
@@ -318,8 +318,8 @@ class CsvSource:
         that swallowed such a line is an unterminated quote, not a field with line breaks.
 
         Clean stretches of 10,000 lines are split into columns by C-level string methods (no
-        Python code runs per clean line); the recent blocks of lines are kept so that any stretch
-        can be read again record by record with the csv module.
+        Python code runs per clean line); blocks of lines are kept until reading has passed them,
+        so that any stretch can be read again record by record with the csv module.
         """
         csv.field_size_limit(MAX_FIELD)
         self._handle = handle = self.path.open(encoding=self.encoding, errors=_ERRORS, newline="")
@@ -334,8 +334,6 @@ class CsvSource:
                 if "\x00" in "".join(lines):
                     nul_lines.update(index + offset for offset, line in enumerate(lines) if "\x00" in line)
                 kept.append((index, lines))
-                if len(kept) > 3:
-                    kept.popleft()
                 index += len(lines)
                 yield lines
 
@@ -359,6 +357,8 @@ class CsvSource:
                 if careful and not feed.queue:  # the stretch is read again: back to whole blocks
                     base, done, careful = base + done, 0, False
                 start = base + done
+                while kept and kept[0][0] + len(kept[0][1]) <= start:  # no record can begin there again
+                    kept.popleft()
                 if not careful:
                     lines = list(islice(main, size))
                     if not lines:
