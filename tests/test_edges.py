@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import tomllib
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -98,35 +99,60 @@ def test_a_running_worker_reads_a_changed_config(ws: Workspace) -> None:
     assert tomllib.loads(ws.config_path.read_text())["scoring"]["mql_threshold"] == 30
 
 
-def test_a_failing_events_writer_fails_the_import_with_its_error_and_commits_nothing(
-        ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+def _three_transactions(ws: Workspace, monkeypatch: pytest.MonkeyPatch, second: Callable[[], object]) -> Path:
+    """An events file of three events, each committed in a transaction of its own, whose second
+    transaction runs ``second`` after inserting (in the writer: a forked process on Linux)."""
+    from leadterm.service import import_events
     from leadterm.store import events as event_store
 
     add_leads(ws, [{"email": "x@acme.com", "first_name": "X"}], now=MONDAY_9AM)
-    path = ws.csv("events.csv", "email,type,occurred_at\nx@acme.com,demo_request,2026-11-23T13:00:00Z\n")
+    # blank lines send the reader row by row, so with CHUNK = 1 each event is its own chunk
+    path = ws.csv("events.csv", "email,type,occurred_at\n" + "\n".join(
+        f"x@acme.com,page_view,2026-11-23T1{hour}:00:00Z\n" for hour in (1, 2, 3)))
+    monkeypatch.setattr(import_events, "CHUNK", 1)
+    monkeypatch.setattr(import_events, "PER_COMMIT", 1)
+    real, calls = event_store.insert_staged, []
 
-    def disk_full(*columns: object) -> None:  # runs in the writer (a forked process on Linux)
+    def insert_staged() -> int:
+        inserted = real()
+        calls.append(inserted)
+        if len(calls) == 2:
+            second()
+        return inserted
+
+    monkeypatch.setattr(event_store, "insert_staged", insert_staged)
+    return path
+
+
+def _hours(ws: Workspace) -> list[str]:
+    return [event["occurred_at"][11:13] for event in ws.ok("show x@acme.com", now=MONDAY_9AM)["events"]]
+
+
+def test_a_failing_events_writer_fails_the_import_keeps_what_it_committed_and_a_rerun_ends_it(
+        ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    def disk_full() -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(event_store, "stage", disk_full)
+    path = _three_transactions(ws, monkeypatch, disk_full)
     with pytest.raises(OSError, match="No space left on device"):
         ws.run(f"import events {path} --json", now=MONDAY_9AM)
     monkeypatch.undo()
-    assert ws.ok("show x@acme.com", now=MONDAY_9AM)["events"] == []
+    assert len(_hours(ws)) == 1  # the first transaction stays; the second was rolled back
+    report = ws.ok(f"import events {path}", now=MONDAY_9AM)
+    assert (report["inserted"], report["duplicates"]) == (2, 1)
+    assert len(_hours(ws)) == 3
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="the events writer is a forked process on Linux only")
-def test_an_events_writer_process_that_dies_is_reported_and_commits_nothing(
+def test_an_events_writer_process_that_dies_is_reported_and_a_rerun_ends_the_import(
         ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
     import os
 
-    from leadterm.store import events as event_store
-
-    add_leads(ws, [{"email": "x@acme.com", "first_name": "X"}], now=MONDAY_9AM)
-    path = ws.csv("events.csv", "email,type,occurred_at\nx@acme.com,demo_request,2026-11-23T13:00:00Z\n")
-    monkeypatch.setattr(event_store, "insert_staged", lambda: os._exit(9))  # killed before it could commit
+    path = _three_transactions(ws, monkeypatch, lambda: os._exit(9))  # killed before its second commit
     with pytest.raises(RuntimeError, match="writer process ended unexpectedly"):
         ws.run(f"import events {path} --json", now=MONDAY_9AM)
     monkeypatch.undo()
-    assert ws.ok("show x@acme.com", now=MONDAY_9AM)["events"] == []
-    assert ws.ok(f"import events {path}", now=MONDAY_9AM)["inserted"] == 1
+    assert len(_hours(ws)) == 1
+    report = ws.ok(f"import events {path}", now=MONDAY_9AM)
+    assert (report["inserted"], report["duplicates"]) == (2, 1)
+    assert len(_hours(ws)) == 3

@@ -246,12 +246,11 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
 
     report = job.report
 
-    # In the writer: the leads the file has named, marked due in the transaction that first
-    # committed events of theirs, and all of them once more at the end, in case a worker pass
-    # rescored one between two of the import's transactions. (A lead is marked even when all
-    # its events were there already: the run before may have been killed before marking it.)
+    # In the writer: every transaction marks the leads its events name as due, in the same
+    # commit (so a worker pass between two of the import's transactions, or a kill, never leaves
+    # a stale score); leads whose events were all there already too, which is simpler than
+    # telling them apart and costs one more rescore
     named: set[int] = set()
-    unmarked: set[int] = set()
 
     def write_chunk(chunk: _Chunk) -> dict[str, int]:  # outside any transaction
         leads, created = chunk.leads, 0
@@ -259,26 +258,21 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
             with write():
                 leads, created = _create_leads(context, leads, int(context.now().timestamp()))
         event_store.stage(leads, chunk.kinds, chunk.times, _cleaned(chunk.details))
-        unmarked.update(leads)
+        named.update(leads)
         return {"staged": len(leads), "leads_created": created}
 
-    def commit_staged() -> dict[str, int]:  # in a transaction, every PER_COMMIT chunks
+    def commit_staged() -> dict[str, int]:  # in a transaction
         inserted = event_store.insert_staged()
-        fresh = unmarked - named
-        scores.mark_due(fresh)
-        named.update(fresh)
-        unmarked.clear()
+        scores.mark_due(named)
+        named.clear()
         return {"inserted": inserted}
 
     def near_end(chunk: _Chunk) -> bool:
         return chunk.rest < PER_COMMIT * CHUNK
 
-    def mark_named() -> None:  # in a last transaction
-        scores.mark_due(named)
-
     with job.running():
         with Pipeline(write_chunk, bulk=True, per_commit=PER_COMMIT, min_commit=MIN_COMMIT, near_end=near_end,
-                      commit=commit_staged, finish=mark_named, process=True) as pipe:
+                      commit=commit_staged, process=True) as pipe:
             report.read += read_rows(job.source, job.reject, pipe.send, progress)
         report.inserted += pipe.counts["inserted"]
         report.duplicates += pipe.counts["staged"] - pipe.counts["inserted"]

@@ -163,8 +163,7 @@ class Pipeline(Generic[C]):
     pages SQLite rewrites and checkpoints, since each transaction rewrites every page it
     touches), or, once ``near_end(chunk)`` says the rest of the input would fit in one, as few as
     ``min_commit`` whenever no further chunk is ready yet: the writer spends the time it would
-    wait on commits, so that the last transaction, which nothing can overlap, stays small.
-    ``finish`` (if any) runs in one more transaction at the end, after the last chunk. Each may return counts (``{"inserted": 3}``): they are summed in
+    wait on commits, so that the last transaction, which nothing can overlap, stays small. Each may return counts (``{"inserted": 3}``): they are summed in
     ``counts``, which holds the totals once the pipeline has closed.
 
     The writer is a thread, or with ``process=True`` on Linux a forked process of its own, so
@@ -181,7 +180,6 @@ class Pipeline(Generic[C]):
     def __init__(self, write: Callable[[C], Mapping[str, int] | None], bulk: bool = False,
                  per_commit: int = 1, min_commit: int | None = None, near_end: Callable[[C], bool] | None = None,
                  commit: Callable[[], Mapping[str, int] | None] | None = None,
-                 finish: Callable[[], Mapping[str, int] | None] | None = None,
                  process: bool = False) -> None:
         self.write = write
         self.bulk = bulk
@@ -189,7 +187,6 @@ class Pipeline(Generic[C]):
         self.min_commit = per_commit if min_commit is None else min_commit
         self.near_end = near_end or (lambda chunk: True)
         self.commit = commit
-        self.finish = finish
         self.process = process and sys.platform == "linux"
         self.counts: Counter[str] = Counter()
         self.pending: queue.Queue[C | None] = queue.Queue(maxsize=4)
@@ -210,9 +207,6 @@ class Pipeline(Generic[C]):
                             self._count(self.write(chunk))
                 else:
                     self._staged(receive, ready or (lambda: not self.pending.empty()), self.commit)
-                if self.finish is not None:
-                    with write():
-                        self._count(self.finish())
         except BaseException as error:  # handed to the sending thread, which raises it
             self.failure.append(error)
             if source is None:
