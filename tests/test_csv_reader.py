@@ -155,3 +155,14 @@ def test_a_broken_quote_early_in_a_stretch_of_long_lines_loses_nothing(tmp_path:
         (4, "a quote opened on this line never closes")]
     assert [line for line, *_ in records] == list(range(2, 12_002))
     assert records[4][1] == ["u4@x.com", "view", f'closes" {pad}']
+
+
+def test_a_fully_quoted_export_comes_in_blocks(tmp_path: Path) -> None:
+    path = tmp_path / "crm.csv"
+    rows = [["Email", "Type", "Detail"]] + [[f"a{i}@x.com", "page_view", f"/p, {i}" if i % 2 else ""] for i in range(30)]
+    out = io.StringIO(newline="")
+    csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n").writerows(rows)
+    path.write_text(out.getvalue(), newline="")
+    batches = list(CsvSource(path).batches(size=10))
+    assert [type(batch) for batch in batches] == [Block, Block, Block]
+    assert batches[0].columns[2][:3] == ["", "/p, 1", ""] and batches[2].columns[0][-1] == "a29@x.com"

@@ -224,6 +224,9 @@ def _set_quoted_aside(text: str) -> tuple[str, dict[str, str]] | None:
     quote inside a field, say) still holds a NUL after the split, which ``_split_plain`` refuses:
     whatever this returns reads as the csv module would read it.
     """
+    sample = _QUOTED_FIELD.findall(text, 0, 8192)
+    if len(set(sample)) > _FEW_QUOTED // 2:  # many distinct ones already: not worth the passes
+        return None
     placeholders: dict[str, str] = {}
     while (at := text.find('"')) >= 0:
         found = _QUOTED_FIELD.match(text, at)
