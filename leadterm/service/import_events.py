@@ -7,8 +7,9 @@ chunks of 25,000 events, column by column, to a writer (on Linux a forked proces
 neither waits for the other's GIL). The writer sets each chunk aside in a private table in
 memory, outside any transaction, and then inserts what it has gathered in one short transaction
 with one statement that SQLite sorts by key, so that the event table (clustered by lead) is
-walked once per transaction. It commits every 250,000 events, or every 50,000 when the reader
-is behind (time it would otherwise spend waiting), which keeps the last transaction small.
+walked once per transaction. It commits every 100,000 events or so (a larger transaction takes
+long enough to commit that the reader fills the queue and stalls), and near the end of the file
+every 50,000 whenever it would otherwise wait for the reader, which keeps the last one small.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from leadterm.store import leads as lead_store
 __all__ = ["import_events"]
 
 CHUNK = 25_000  # rows the reader hands the writer at a time
-PER_COMMIT = 10  # chunks in one transaction (250,000 events)
+PER_COMMIT = 4  # chunks in one transaction (100,000 events; larger ones stall the reader while they commit)
 MIN_COMMIT = 2  # and as few as this (50,000) when it would wait for the reader anyway, once the
                 # rest of the file would fit in one transaction (so that the last one is small)
 #: (lead id, type, occurred_at, detail as written); with --create-leads the lead may still be a _NewLead
