@@ -694,14 +694,16 @@ def test_accounts_domains_owners_and_updates(ws: Workspace) -> None:
 
 
 @pytest.mark.parametrize("odd", [False, True], ids=["clean file", "file read row by row"])
-def test_event_details_are_trimmed_and_unprotected_on_either_path(ws: Workspace, odd: bool) -> None:
+def test_event_types_and_details_are_cleaned_once_on_either_path(ws: Workspace, odd: bool) -> None:
     add_leads(ws, [ADA], now=MONDAY_9AM)
     rows = ["email,type,occurred_at,detail",
             "ada@acme.com,page_view,2026-11-20T10:00:00Z,  /pricing  ",
-            "ada@acme.com,page_view,2026-11-20T10:01:00Z,'=HYPERLINK(1)",
+            "ada@acme.com, Page_View ,2026-11-20T10:01:00Z,'=HYPERLINK(1)",  # a type is folded too
             "ada@acme.com,page_view,2026-11-20T10:02:00Z,''=x"]  # unprotected once: '=x
     if odd:
         rows.insert(2, "")  # a blank line: the stretch is read record by record
     report = imp(ws, "events", write(ws, "events.csv", lines(*rows)))
     assert report["inserted"] == 3
-    assert sorted(event["detail"] for event in show(ws, "ada@acme.com")["events"]) == ["'=x", "/pricing", "=HYPERLINK(1)"]
+    events = show(ws, "ada@acme.com")["events"]
+    assert sorted(event["detail"] for event in events) == ["'=x", "/pricing", "=HYPERLINK(1)"]
+    assert {event["type"] for event in events} == {"page_view"}

@@ -40,7 +40,7 @@ CHUNK = 25_000  # rows the reader hands the writer at a time
 PER_COMMIT = 4  # chunks in one transaction (100,000 events; larger ones stall the reader while they commit)
 MIN_COMMIT = 2  # and as few as this (50,000) when it would wait for the reader anyway, once the
                 # rest of the file would fit in one transaction (so that the last one is small)
-#: (lead id, type, occurred_at, detail as written); with --create-leads the lead may still be a _NewLead
+#: (lead id, type and detail as written, occurred_at); with --create-leads the lead may still be a _NewLead
 Row = tuple[Any, str, int, str]
 
 
@@ -63,8 +63,8 @@ def _create_leads(context: Context, leads: list[Any], now: int) -> tuple[list[in
 
 
 class _Chunk(NamedTuple):
-    """Events column by column: lead ids (with --create-leads, maybe _NewLeads), types, times
-    (epoch seconds) and details as written (the writer trims and unprotects them).
+    """Events column by column: lead ids (with --create-leads, maybe _NewLeads), types as
+    written, times (epoch seconds) and details as written (the writer folds and cleans those).
 
     Pickled (to a forked writer) as a few large objects: the ids and times as arrays of 64-bit
     integers, the texts joined by NUL (which no imported value holds), so that neither side
@@ -103,6 +103,20 @@ def _as_list(packed: Any, count: int) -> list[Any]:
 def _append(chunk: _Chunk, row: Row) -> None:
     for column, value in zip(chunk[:4], row):
         column.append(value)
+
+
+def _kind(written: str) -> str:
+    """An event type as stored: trimmed, unprotected, case-folded."""
+    return from_spreadsheet(written.strip()).casefold()
+
+
+def _kinds(written: list[str], folded: dict[str, str]) -> list[str]:
+    """``_kind`` of each, once per distinct value (``folded`` remembers them)."""
+    kinds = list(map(folded.get, written))
+    if None in kinds:
+        folded.update((value, _kind(value)) for value in set(written) - folded.keys())
+        kinds = list(map(folded.__getitem__, written))
+    return kinds
 
 
 def _cleaned(details: list[str]) -> list[str]:
@@ -145,18 +159,17 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
 
     looks_like_row = email_in_column(email_at)
 
-    kinds_seen: dict[str, str] = {}  # type as written → as stored (a handful of distinct values)
+    good_kinds: set[str] = set()  # types as written that are fine as they are (a handful)
 
-    def kinds_of(written: list[str]) -> list[str] | None:
-        kinds = list(map(kinds_seen.get, written))
-        if None in kinds:
-            for value in set(written) - kinds_seen.keys():
-                kind = value.strip().casefold()
+    def kinds_fine(written: list[str]) -> bool:
+        """Is every type present and unprotected? (The writer folds them: ``_kinds``.)"""
+        if not good_kinds.issuperset(written):
+            for value in set(written) - good_kinds:
+                kind = value.strip()
                 if not kind or kind.startswith("'"):
-                    return None  # missing, or a spreadsheet-protected cell: row by row
-                kinds_seen[value] = kind
-            kinds = list(map(kinds_seen.__getitem__, written))
-        return kinds
+                    return False  # missing, or a spreadsheet-protected cell: row by row
+                good_kinds.add(value)
+        return True
 
     def plain_block(block: Block) -> _Chunk | None:
         """A clean block's events, converted column by column in C; None when any row needs a
@@ -170,14 +183,15 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
                 if lead.__class__ is not int:
                     return None
                 leads[index] = lead
-        kinds = kinds_of(columns_[type_at])
-        times = list(map(str.strip, columns_[time_at]))
-        if kinds is None or "" in times:
+        if not kinds_fine(columns_[type_at]):
             return None
         try:
-            moments = list(map(datetime.fromisoformat, times))
+            moments = list(map(datetime.fromisoformat, columns_[time_at]))
         except ValueError:
-            return None
+            try:  # spaces around them, perhaps
+                moments = list(map(datetime.fromisoformat, map(str.strip, columns_[time_at])))
+            except ValueError:
+                return None
         zones = set(map(attrgetter("tzinfo"), moments))
         if None in zones:
             if len(zones) > 1:
@@ -185,7 +199,7 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
             moments = list(map(fix_naive, moments))
         epochs = list(map(int, map(datetime.timestamp, moments)))
         details = [""] * block.count if detail_at is None else columns_[detail_at]  # cleaned by the writer
-        return _Chunk(leads, kinds, epochs, details)
+        return _Chunk(leads, columns_[type_at], epochs, details)
 
     def check_row(line: int, values: list[str], reject: Callable[..., None]) -> Row | None:
         """The careful path: one row checked field by field; None when it was refused."""
@@ -199,7 +213,7 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
             if lead.__class__ is str:
                 reject(line, lead, values)
                 return None
-        kind = from_spreadsheet(values[type_at].strip()).casefold()
+        kind = _kind(values[type_at])
         when = values[time_at].strip()
         if not kind or not when:
             reject(line, "type: missing" if not kind else "occurred_at: missing", values)
@@ -209,7 +223,7 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
         except ValueProblem as problem:
             reject(line, str(problem), values)
             return None
-        return (lead, kind, at, values[detail_at] if detail_at is not None else "")
+        return (lead, values[type_at], at, values[detail_at] if detail_at is not None else "")
 
     def read_rows(part: CsvSource, reject: Callable[..., None], send: Callable[[_Chunk], None],
                   progress: Progress | None) -> int:
@@ -252,13 +266,14 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
     # a stale score); leads whose events were all there already too, which is simpler than
     # telling them apart and costs one more rescore
     named: set[int] = set()
+    kinds_folded: dict[str, str] = {}  # type as written → as stored
 
     def write_chunk(chunk: _Chunk) -> dict[str, int]:  # outside any transaction
         leads, created = chunk.leads, 0
         if create_leads:
             with write():
                 leads, created = _create_leads(context, leads, int(context.now().timestamp()))
-        event_store.stage(leads, chunk.kinds, chunk.times, _cleaned(chunk.details))
+        event_store.stage(leads, _kinds(chunk.kinds, kinds_folded), chunk.times, _cleaned(chunk.details))
         named.update(leads)
         return {"staged": len(leads), "leads_created": created}
 
