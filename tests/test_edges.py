@@ -156,3 +156,45 @@ def test_an_events_writer_process_that_dies_is_reported_and_a_rerun_ends_the_imp
     report = ws.ok(f"import events {path}", now=MONDAY_9AM)
     assert (report["inserted"], report["duplicates"]) == (2, 1)
     assert len(_hours(ws)) == 3
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the events writer is a forked process on Linux only")
+def test_an_import_killed_after_a_worker_pass_leaves_no_stale_score(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from leadterm.service import import_events, importing
+    from leadterm.store import events as event_store
+
+    add_leads(ws, [{"email": "x@acme.com", "first_name": "X"}], now=MONDAY_9AM)
+    # one event a transaction: a page view, then the demo request, then a page view the writer
+    # dies on; a worker pass runs right after the first commit
+    path = ws.csv("events.csv", "email,type,occurred_at\n" + "\n".join(
+        f"x@acme.com,{kind},2026-11-23T1{hour}:00:00Z\n" for hour, kind in ((1, "page_view"), (2, "demo_request"), (3, "page_view"))))
+    monkeypatch.setattr(import_events, "CHUNK", 1)
+    monkeypatch.setattr(import_events, "PER_COMMIT", 1)
+    real_write, real_insert, inserts = importing.write, event_store.insert_staged, []
+    first_pass = ws.root / "first-pass.json"
+
+    @contextmanager
+    def write_then_let_a_worker_run():  # type: ignore[no-untyped-def]
+        with real_write():
+            yield
+        if not first_pass.exists():
+            done = subprocess.run([sys.executable, "-m", "leadterm", "tick", "--json", "--config",
+                                   str(ws.config_path), "--now", MONDAY_9AM], capture_output=True, text=True)
+            first_pass.write_text(done.stdout)
+
+    def insert_staged() -> int:
+        inserts.append(1)
+        if len(inserts) == 3:
+            os._exit(9)
+        return real_insert()
+
+    monkeypatch.setattr(importing, "write", write_then_let_a_worker_run)
+    monkeypatch.setattr(event_store, "insert_staged", insert_staged)
+    with pytest.raises(RuntimeError, match="writer process ended unexpectedly"):
+        ws.run(f"import events {path} --json", now=MONDAY_9AM)
+    monkeypatch.undo()
+    assert '"rescored": 1' in first_pass.read_text()
+    # no re-run: the demo request the second transaction committed must still be scored
+    assert ws.ok("tick", now="2026-11-23T14:01:00Z")["qualified"] == 1

@@ -3,13 +3,14 @@
 This is the import that meets millions of rows. The reader (this process) splits clean stretches
 of the file into columns and converts them column by column with C-level functions (each
 distinct email string is resolved to its lead once), checks odd rows one by one, and hands
-chunks of 25,000 events, column by column, to a writer (on Linux a forked process, so that
-neither waits for the other's GIL). The writer sets each chunk aside in a private table in
-memory, outside any transaction, and then inserts what it has gathered in one short transaction
-with one statement that SQLite sorts by key, so that the event table (clustered by lead) is
-walked once per transaction. It commits every 100,000 events or so (a larger transaction takes
-long enough to commit that the reader fills the queue and stalls), and near the end of the file
-every 50,000 whenever it would otherwise wait for the reader, which keeps the last one small.
+chunks of at least 25,000 events (whole blocks of 10,000 lines: 30,000 on a clean file), column
+by column, to a writer (on Linux a forked process, so that neither waits for the other's GIL).
+The writer sets each chunk aside in a private table in memory, outside any transaction, and then
+inserts what it has gathered in one short transaction with one statement that SQLite sorts by
+key, so that the event table (clustered by lead) is walked once per transaction. It commits
+every four chunks (about 120,000 events; a larger transaction takes long enough to commit that
+the reader fills the queue and stalls), and near the end of the file every two whenever it would
+otherwise wait for the reader, which keeps the last one small.
 """
 
 from __future__ import annotations
@@ -37,8 +38,8 @@ from leadterm.store import leads as lead_store
 __all__ = ["import_events"]
 
 CHUNK = 25_000  # rows the reader hands the writer at a time
-PER_COMMIT = 4  # chunks in one transaction (100,000 events; larger ones stall the reader while they commit)
-MIN_COMMIT = 2  # and as few as this (50,000) when it would wait for the reader anyway, once the
+PER_COMMIT = 4  # chunks in one transaction (about 120,000 events; larger ones stall the reader while they commit)
+MIN_COMMIT = 2  # and as few as this when it would wait for the reader anyway, once the
                 # rest of the file would fit in one transaction (so that the last one is small)
 #: (lead id, type and detail as written, occurred_at); with --create-leads the lead may still be a _NewLead
 Row = tuple[Any, str, int, str]
