@@ -198,3 +198,19 @@ def test_an_import_killed_after_a_worker_pass_leaves_no_stale_score(ws: Workspac
     assert '"rescored": 1' in first_pass.read_text()
     # no re-run: the demo request the second transaction committed must still be scored
     assert ws.ok("tick", now="2026-11-23T14:01:00Z")["qualified"] == 1
+
+
+def test_a_failing_leads_writer_fails_the_import_with_its_error_and_commits_nothing(
+        ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    from leadterm.store import leads as lead_store
+
+    path = ws.csv("leads.csv", "email,first_name\nx@acme.com,X\ny@acme.com,Y\n")
+
+    def disk_full(*args: object) -> None:  # runs in the writer (a forked process on Linux)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(lead_store, "insert_rows", disk_full)
+    with pytest.raises(OSError, match="No space left on device"):
+        ws.run(f"import leads {path} --json", now=MONDAY_9AM)
+    monkeypatch.undo()
+    assert ws.ok(f"import leads {path}", now=MONDAY_9AM)["inserted"] == 2  # nothing was there

@@ -84,8 +84,10 @@ def _row(context: Context, lead: Lead, names: tuple[str, ...]) -> list[Any]:
     return [values[name] for name in names]
 
 
-def _write(context: Context, report: ImportReport, overwrite: bool, chunk: list[Lead]) -> None:
-    """One chunk, in the pipeline's transaction."""
+def _write(context: Context, overwrite: bool, chunk: list[Lead]) -> Counter[str]:
+    """One chunk, in the pipeline's transaction (in the writer: on Linux a forked process, so it
+    returns what it counted: ``inserted``, ``duplicates``, ``updated``, ``changed.FIELD``)."""
+    report: Counter[str] = Counter()
     now = context.now()
     epoch = to_epoch(now)
     known = lead_store.data_of(sorted({lead["email"] for lead in chunk}), _SELECT)
@@ -97,17 +99,17 @@ def _write(context: Context, report: ImportReport, overwrite: bool, chunk: list[
         current = known.get(email) or new.get(email)
         if current is None:
             new[email] = incoming
-            report.inserted += 1
+            report["inserted"] += 1
             continue
         changes = _merge(current, incoming, overwrite)
         if not changes:
-            report.duplicates += 1
+            report["duplicates"] += 1
             continue
         current.update(changes)
         fields_changed.update(changes.keys())
         if "id" in current:
             changed[email] = current
-        report.updated += 1
+        report["updated"] += 1
     last_id = lead_store.max_id()
     lead_store.insert_rows((*_OUT, "inserted_at", "updated_at"),
                            [(*_row(context, lead, _OUT), epoch, epoch) for lead in new.values()])
@@ -119,8 +121,8 @@ def _write(context: Context, report: ImportReport, overwrite: bool, chunk: list[
     revived = [lead for lead in changed.values() if lead["stage"] == DISQUALIFIED]
     lead_store.update_many(("stage", "stage_reason", "updated_at"), [(LEAD, None, epoch, lead["id"]) for lead in revived])
     journal.record_many((lead["id"], now, SYSTEM, "recycled", "its data changed (import)", None, None) for lead in revived)
-    for name, count in fields_changed.items():
-        report.changed[name] = report.changed.get(name, 0) + count
+    report.update({f"changed.{name}": count for name, count in fields_changed.items()})
+    return report
 
 
 def import_leads(context: Context, path: Path, mapping: Mapping[str, str] | None = None,
@@ -136,5 +138,8 @@ def import_leads(context: Context, path: Path, mapping: Mapping[str, str] | None
                 job.reject(line, str(problem), values)
 
     with job.running():
-        run_pipeline(parsed(), lambda chunk: _write(context, job.report, overwrite, chunk), size=5_000)
+        counts = run_pipeline(parsed(), lambda chunk: _write(context, overwrite, chunk), size=5_000, process=True)
+        report = job.report
+        report.inserted, report.duplicates, report.updated = counts["inserted"], counts["duplicates"], counts["updated"]
+        report.changed = {key.removeprefix("changed."): count for key, count in counts.items() if key.startswith("changed.")}
     return job.report

@@ -347,9 +347,10 @@ def _picklable(error: BaseException) -> BaseException:
     return error
 
 
-def run_pipeline(items: Iterable[T], write: Callable[[list[T]], None], size: int = CHUNK) -> None:
-    """Send ``items`` in chunks of ``size`` through a Pipeline."""
-    with Pipeline(write) as pipe:
+def run_pipeline(items: Iterable[T], write: Callable[[list[T]], Mapping[str, int] | None], size: int = CHUNK,
+                 process: bool = False) -> Counter[str]:
+    """Send ``items`` in chunks of ``size`` through a Pipeline; returns the counts ``write`` returned, summed."""
+    with Pipeline(write, process=process) as pipe:
         chunk: list[T] = []
         for item in items:
             chunk.append(item)
@@ -358,3 +359,4 @@ def run_pipeline(items: Iterable[T], write: Callable[[list[T]], None], size: int
                 chunk = []
         if chunk:
             pipe.send(chunk)
+    return pipe.counts
