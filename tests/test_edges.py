@@ -200,11 +200,14 @@ def test_an_import_killed_after_a_worker_pass_leaves_no_stale_score(ws: Workspac
     assert ws.ok("tick", now="2026-11-23T14:01:00Z")["qualified"] == 1
 
 
-def test_a_failing_leads_writer_fails_the_import_with_its_error_and_commits_nothing(
+def test_a_failing_leads_writer_fails_the_import_at_once_with_its_error_and_commits_nothing(
         ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
     from leadterm.store import leads as lead_store
 
-    path = ws.csv("leads.csv", "email,first_name\nx@acme.com,X\ny@acme.com,Y\n")
+    # 12 chunks of 5,000 leads, and a bad row at the very end: the writer fails on the first
+    # chunk, so the reader must stop long before it (it can be at most a queue's length ahead)
+    rows = "".join(f"lead{index}@acme.com,Lead\n" for index in range(60_000))
+    path = ws.csv("leads.csv", "email,first_name\n" + rows + "not-an-email,Bad\n")
 
     def disk_full(*args: object) -> None:  # runs in the writer (a forked process on Linux)
         raise OSError(28, "No space left on device")
@@ -213,4 +216,6 @@ def test_a_failing_leads_writer_fails_the_import_with_its_error_and_commits_noth
     with pytest.raises(OSError, match="No space left on device"):
         ws.run(f"import leads {path} --json", now=MONDAY_9AM)
     monkeypatch.undo()
-    assert ws.ok(f"import leads {path}", now=MONDAY_9AM)["inserted"] == 2  # nothing was there
+    assert not (ws.root / "leads.csv.rejects.csv").exists()  # the last line was never read
+    report = ws.ok(f"import leads {path}", now=MONDAY_9AM)
+    assert (report["inserted"], report["rejected"]) == (60_000, 1)  # nothing was there

@@ -1,8 +1,8 @@
 """What the three imports share: opening the file, the report, and the reader-writer pipeline.
 
 A reader (the calling thread) parses and checks rows and sends chunks of good ones to a writer
-(a thread, or for events a forked process) that commits them in ``BEGIN IMMEDIATE``
-transactions of a few chunks each. SQLite does its B-tree work without holding the GIL, so
+(a thread, or for leads and events on Linux a forked process) that commits them in
+``BEGIN IMMEDIATE`` transactions of a chunk or a few. SQLite does its B-tree work without holding the GIL, so
 parsing the next chunk overlaps writing this one; each transaction is all or nothing, and every
 import is idempotent, so running an interrupted import again ends in the same state.
 """
@@ -266,29 +266,40 @@ class Pipeline(Generic[C]):
                 return pickle.loads(data) if data else None
 
             self._run(receive, child_end.poll)
-            while not ended:  # after a failure: take the rest, so the parent never blocks sending
-                receive()
-            outcome: Any = ("failed", _picklable(self.failure[0])) if self.failure else ("done", dict(self.counts))
-            child_end.send_bytes(pickle.dumps(outcome))
+            if self.failure:  # said at once, so that the parent stops reading the file
+                child_end.send_bytes(_failure_message(self.failure[0]))
+                while not ended:  # then take the rest, so the parent never blocks sending
+                    receive()
+            else:
+                child_end.send_bytes(pickle.dumps(("done", dict(self.counts))))
             status = 0
         finally:
             os._exit(status)  # nothing of the parent's (files, connection, atexit) is touched
 
     def _feed_child(self) -> None:
         """The parent's sending thread: pickles chunks to the child (the pipe write releases the
-        GIL), then collects the child's counts or failure."""
+        GIL), then collects the child's counts. A child that fails says so at once: the failure
+        is handed to the sender (which raises it at its next ``send``) and no more is sent."""
         channel = self._channel
+        outcome: tuple[str, Any] | None = None
         try:
             while (chunk := self._next()) is not None:
-                channel.send_bytes(pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL))
-            channel.send_bytes(b"")
-            kind, value = pickle.loads(channel.recv_bytes())
+                if outcome is None and channel.poll():
+                    outcome = pickle.loads(channel.recv_bytes())
+                    self.failure.append(outcome[1])
+                if outcome is None:
+                    channel.send_bytes(pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL))
+            if outcome is None:
+                channel.send_bytes(b"")
+                outcome = pickle.loads(channel.recv_bytes())
+                if outcome[0] == "done":
+                    self.counts.update(outcome[1])
+                else:
+                    self.failure.append(outcome[1])
         except (OSError, EOFError):
-            kind, value = "failed", RuntimeError("the import's writer process ended unexpectedly")
-        if kind == "done":
-            self.counts.update(value)
-        else:
-            self.failure.append(value)
+            if not self.failure:
+                self.failure.append(RuntimeError("the import's writer process ended unexpectedly"))
+        if self.failure:
             while self._next() is not None:  # so the sender never blocks on a full queue
                 pass
 
@@ -337,6 +348,15 @@ def _die_with_parent(parent: int) -> None:
         pass
     if os.getppid() != parent:  # the parent died before the line above
         os._exit(1)
+
+
+def _failure_message(error: BaseException) -> bytes:
+    """("failed", error) pickled, small enough to fit a pipe's buffer (the child sends it while
+    the parent may still be blocked sending it a chunk)."""
+    message = pickle.dumps(("failed", _picklable(error)))
+    if len(message) > 16_384:
+        message = pickle.dumps(("failed", RuntimeError(f"{type(error).__name__}: {str(error)[:8_000]}")))
+    return message
 
 
 def _picklable(error: BaseException) -> BaseException:
