@@ -11,7 +11,6 @@ import codecs
 import csv
 import io
 import re
-import threading
 from collections import deque
 from itertools import chain, compress, islice, repeat
 from collections.abc import Callable, Iterator, Sequence
@@ -436,42 +435,30 @@ class RejectWriter:
     """FILE.rejects.csv: each rejected row with its line number and reason, opened on first use.
 
     Its columns are ``line``, ``reason`` and the file's own; a line that could not be read as a
-    row is kept whole in the first of the file's columns.
+    row is kept whole in the first of the file's columns. Only the reader refuses rows, as it
+    meets them, so they come in line order.
     """
 
     def __init__(self, source: Path, headers: Sequence[str]) -> None:
         self.path = rejects_path(source)
         self.headers = list(headers)
         self.count = 0
-        self._lock = threading.Lock()  # an import's writer thread refuses rows too
-        self._last_line = 0
-        self._in_order = True
         self._handle: io.TextIOWrapper | None = None
         self._writer: csv.writer | None = None  # type: ignore[valid-type]
 
     def add(self, line: int, reason: str, values: Sequence[str] | None, raw: str = "") -> None:
         cells = list(values) if values is not None else [raw.rstrip("\r\n")]
-        with self._lock:
-            if self._writer is None:
-                self._handle = self.path.open("w", encoding="utf-8", newline="")
-                self._writer = csv.writer(self._handle)
-                self._writer.writerow(["line", "reason", *self.headers])
-            self._writer.writerow([line, reason, *cells])
-            self.count += 1
-            self._in_order = self._in_order and line >= self._last_line
-            self._last_line = max(self._last_line, line)
+        if self._writer is None:
+            self._handle = self.path.open("w", encoding="utf-8", newline="")
+            self._writer = csv.writer(self._handle)
+            self._writer.writerow(["line", "reason", *self.headers])
+        self._writer.writerow([line, reason, *cells])
+        self.count += 1
 
     def close(self) -> Path | None:
-        """The rejects file, in line order, or None when every row was taken (an old rejects
-        file is removed)."""
+        """The rejects file, or None when every row was taken (an old rejects file is removed)."""
         if self._handle is not None:
             self._handle.close()
-            if not self._in_order:
-                with self.path.open(encoding="utf-8", newline="") as handle:
-                    header, *rows = list(csv.reader(handle))
-                rows.sort(key=lambda row: int(row[0]))
-                with self.path.open("w", encoding="utf-8", newline="") as handle:
-                    csv.writer(handle).writerows([header, *rows])
             return self.path
         self.path.unlink(missing_ok=True)
         return None

@@ -14,13 +14,13 @@ from leadterm.engine.times import epoch_to_iso
 from leadterm.engine.values import to_spreadsheet
 from leadterm.service.context import Context
 from leadterm.service.errors import Invalid
-from leadterm.service.import_leads import EXPORT_ONLY_COLUMNS, TEXT_FIELDS
+from leadterm.service.import_leads import DATA_FIELDS, EXPORT_ONLY_COLUMNS, TEXT_FIELDS
 from leadterm.store import snapshot
 from leadterm.store import leads as lead_store
 
 __all__ = ["ExportReport", "export_leads"]
 
-_DATA = ("email", *TEXT_FIELDS, "company_size", "created_at")
+_DATA = ("email", *DATA_FIELDS)
 _STATE_SQL = {
     "id": "lead.id", "stage": "stage", "stage_reason": "stage_reason", "owner": "owner",
     "score": "lead_score.score", "tier": "tier", "mql_at": "mql_at", "assigned_at": "assigned_at",

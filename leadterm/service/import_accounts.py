@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -61,20 +62,16 @@ def import_accounts(context: Context, path: Path, mapping: Mapping[str, str] | N
                 continue
             yield domain, name, owner
 
-    def write_chunk(chunk: list[Account]) -> None:  # in the pipeline's transaction
+    def write_chunk(chunk: list[Account]) -> Counter[str]:  # in the pipeline's transaction
         now = int(context.now().timestamp())
+        counts: Counter[str] = Counter()
         for domain, name, owner in chunk:
             outcome, changed = team.merge_account(domain, name, owner, now)
-            if outcome == "inserted":
-                report.inserted += 1
-            elif outcome == "duplicate":
-                report.duplicates += 1
-            else:
-                report.updated += 1
-                for field in changed:
-                    report.changed[field] = report.changed.get(field, 0) + 1
+            counts["duplicates" if outcome == "duplicate" else outcome] += 1  # or inserted, updated
+            counts.update(f"changed.{field}" for field in changed)
         routing_changed()
+        return counts
 
     with job.running():
-        run_pipeline(parsed(), write_chunk)
+        report.add(run_pipeline(parsed(), write_chunk))
     return report

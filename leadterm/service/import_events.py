@@ -41,7 +41,8 @@ CHUNK = 25_000  # rows the reader hands the writer at a time
 PER_COMMIT = 4  # chunks in one transaction (about 120,000 events; larger ones stall the reader while they commit)
 MIN_COMMIT = 2  # and as few as this when it would wait for the reader anyway, once the
                 # rest of the file would fit in one transaction (so that the last one is small)
-#: (lead id, type and detail as written, occurred_at); with --create-leads the lead may still be a _NewLead
+#: (lead id, type as written, occurred_at, detail as written); with --create-leads the lead may
+#: still be a _NewLead
 Row = tuple[Any, str, int, str]
 
 
@@ -291,7 +292,6 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
         with Pipeline(write_chunk, bulk=True, per_commit=PER_COMMIT, min_commit=MIN_COMMIT, near_end=near_end,
                       commit=commit_staged, process=True) as pipe:
             report.read += read_rows(job.source, job.reject, pipe.send, progress)
-        report.inserted += pipe.counts["inserted"]
-        report.duplicates += pipe.counts["staged"] - pipe.counts["inserted"]
-        report.leads_created += pipe.counts["leads_created"]
+        counts = pipe.counts
+        report.add({**counts, "duplicates": counts["staged"] - counts["inserted"]})
     return report

@@ -138,8 +138,6 @@ def import_leads(context: Context, path: Path, mapping: Mapping[str, str] | None
                 job.reject(line, str(problem), values)
 
     with job.running():
-        counts = run_pipeline(parsed(), lambda chunk: _write(context, overwrite, chunk), size=5_000, process=True)
-        report = job.report
-        report.inserted, report.duplicates, report.updated = counts["inserted"], counts["duplicates"], counts["updated"]
-        report.changed = {key.removeprefix("changed."): count for key, count in counts.items() if key.startswith("changed.")}
+        job.report.add(run_pipeline(parsed(), lambda chunk: _write(context, overwrite, chunk), size=5_000,
+                                    process=True))
     return job.report

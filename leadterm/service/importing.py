@@ -2,15 +2,14 @@
 
 A reader (the calling thread) parses and checks rows and sends chunks of good ones to a writer
 (a thread, or for leads and events on Linux a forked process) that commits them in
-``BEGIN IMMEDIATE`` transactions of a chunk or a few. SQLite does its B-tree work without holding the GIL, so
-parsing the next chunk overlaps writing this one; each transaction is all or nothing, and every
+``BEGIN IMMEDIATE`` transactions of a chunk or a few. SQLite does its B-tree work without
+holding the GIL, so parsing the next chunk overlaps writing this one; each transaction is all or nothing, and every
 import is idempotent, so running an interrupted import again ends in the same state.
 """
 
 from __future__ import annotations
 
 import ctypes
-from contextlib import contextmanager
 import gc
 import multiprocessing
 import os
@@ -22,6 +21,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
@@ -64,6 +64,19 @@ class ImportReport:
     encoding: str = ""
     delimiter: str = ""
     seconds: float = 0.0
+
+    def add(self, counts: Mapping[str, int]) -> None:
+        """Counts a writer returned: ``inserted``, ``updated``, ``duplicates``, ``leads_created``
+        and ``changed.FIELD`` (a writer may be a process of its own, so it never touches the
+        report itself)."""
+        self.inserted += counts.get("inserted", 0)
+        self.updated += counts.get("updated", 0)
+        self.duplicates += counts.get("duplicates", 0)
+        self.leads_created += counts.get("leads_created", 0)
+        for key, count in counts.items():
+            if key.startswith("changed."):
+                name = key.removeprefix("changed.")
+                self.changed[name] = self.changed.get(name, 0) + count
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)

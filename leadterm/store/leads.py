@@ -10,6 +10,7 @@ from typing import Any
 
 from leadterm.engine.lifecycle import OPEN_STAGES
 from leadterm.engine.times import to_epoch
+from leadterm.store import scores
 from leadterm.store.db import database, select_in
 from leadterm.store.records import LeadRecord, lead_from_row
 
@@ -158,9 +159,7 @@ def create_bare(leads: Sequence[tuple[str, str, int, str | None]], now: int) -> 
         "VALUES (?, ?, ?, ?, ?, ?)",
         [(email, shown, fit, disqualifier, now, now) for email, shown, fit, disqualifier in leads],
     )
-    database.obj.execute_sql(
-        "INSERT INTO lead_score (lead_id, due_at) SELECT id, 0 FROM lead WHERE id > ?", (last,)
-    )
+    scores.add_new_leads(last)
     return database.obj.execute_sql("SELECT COUNT(*) FROM lead WHERE id > ?", (last,)).fetchone()[0]
 
 

@@ -16,22 +16,17 @@ from typing import Any
 from leadterm.engine.scoring import ScoringModel
 from leadterm.store.db import database
 
-__all__ = ["rescore", "rescore_statement", "mark_due", "mark_due_in", "mark_all_due", "add_new_leads"]
+__all__ = ["rescore", "rescore_statement", "mark_due", "mark_all_due", "add_new_leads"]
 
 _NEVER = 9_000_000_000_000_000_000  # stands for "no moment" inside MIN()
 
 
 def mark_due(lead_ids: Iterable[int]) -> None:
     """Their scores must be recomputed at the next worker pass (one statement, however many)."""
-    mark_due_in("SELECT value FROM json_each(?)", (json.dumps(sorted(set(lead_ids))),))
-
-
-def mark_due_in(leads_sql: str, params: tuple[Any, ...] = ()) -> None:
-    """The leads a subquery selects must be rescored (for a caller that has them in SQL)."""
     database.obj.execute_sql(
-        f"UPDATE lead_score SET due_at = 0 WHERE lead_id IN ({leads_sql}) "
+        "UPDATE lead_score SET due_at = 0 WHERE lead_id IN (SELECT value FROM json_each(?)) "
         "AND due_at IS NOT 0",  # leads already due are not rewritten
-        params,
+        (json.dumps(sorted(set(lead_ids))),),
     )
 
 
