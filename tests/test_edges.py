@@ -204,18 +204,18 @@ def test_a_failing_leads_writer_fails_the_import_at_once_with_its_error_and_comm
         ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
     from leadterm.store import leads as lead_store
 
-    # 12 chunks of 5,000 leads, and a bad row at the very end: the writer fails on the first
+    # 12 chunks of 10,000 leads, and a bad row at the very end: the writer fails on the first
     # chunk, so the reader must stop long before it (it can be at most a queue's length ahead)
-    rows = "".join(f"lead{index}@acme.com,Lead\n" for index in range(60_000))
+    rows = "".join(f"lead{index}@acme.com,Lead\n" for index in range(120_000))
     path = ws.csv("leads.csv", "email,first_name\n" + rows + "not-an-email,Bad\n")
 
     def disk_full(*args: object) -> None:  # runs in the writer (a forked process on Linux)
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(lead_store, "insert_rows", disk_full)
+    monkeypatch.setattr(lead_store, "insert_columns", disk_full)
     with pytest.raises(OSError, match="No space left on device"):
         ws.run(f"import leads {path} --json", now=MONDAY_9AM)
     monkeypatch.undo()
     assert not (ws.root / "leads.csv.rejects.csv").exists()  # the last line was never read
     report = ws.ok(f"import leads {path}", now=MONDAY_9AM)
-    assert (report["inserted"], report["rejected"]) == (60_000, 1)  # nothing was there
+    assert (report["inserted"], report["rejected"]) == (120_000, 1)  # nothing was there

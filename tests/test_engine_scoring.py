@@ -165,6 +165,50 @@ class TestFit:
         assert model.fit_points({"title": "Student CTO"}) == -10
 
 
+_TITLES = ["CTO", "  vp sales ", "Student CTO", "Engineer", "", None]
+_SIZES = [10, 50, 5000, 5001, None]
+_INDUSTRIES = ["Software", " healthcare", "Retail", "", None]
+_EMAILS = ["jo@rivalsoft.com", "Jo@RivalSoft.COM", "kid@school.edu", "cto@acme.com"]
+_ANSWERS = ["yes", " YES ", "no", "12", "NaN", "", None]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_TITLES), st.sampled_from(_SIZES), st.sampled_from(_INDUSTRIES),
+                          st.sampled_from(_EMAILS), st.sampled_from(_ANSWERS), st.sampled_from(_ANSWERS)),
+                max_size=30))
+def test_fit_column_by_column_agrees_with_lead_by_lead(leads):
+    # the importer computes fit over columns; rules, memo and "first disqualifier wins" must
+    # come out as for each lead alone (a blank is "" there and None here: both never match)
+    data = config_data()
+    data["scoring"]["fit"] += [
+        {"name": "Student", "field": "title", "contains_any": ["student"], "points": -25},
+        {"name": "Budget", "field": "form.budget", "in": ["yes"], "points": 7},
+        {"name": "Team", "field": "form.Team Size", "min": 10, "points": 3},
+    ]
+    data["scoring"]["disqualify"] += [
+        {"name": "School", "field": "email_domain", "in": ["school.edu"], "reason": "wrong_icp"},
+        {"name": "Student", "field": "title", "contains_any": ["student"], "reason": "wrong_icp"},
+    ]
+    model = model_of(data)
+    columns = {
+        "title": [title for title, *_ in leads],
+        "company_size": [size for _, size, *_ in leads],
+        "industry": [industry for _, _, industry, *_ in leads],
+        "email": [email for *_, email, _, _ in leads],
+        "form.budget": [budget for *_, budget, _ in leads],
+        "form.Team Size": [team for *_, team in leads],
+    }
+    points, names = model.fit_columns(columns, len(leads))
+    expected_points, expected_names = [], []
+    for title, size, industry, email, budget, team in leads:
+        form = {key: value for key, value in (("budget", budget), ("Team Size", team)) if value is not None}
+        fields = {"title": title, "company_size": size, "industry": industry, "email": email, "form": form}
+        expected_points.append(model_of(data).fit_points(fields))  # a fresh model: no memo shared
+        rule = model_of(data).disqualifier(fields)
+        expected_names.append(rule.name if rule else None)
+    assert (points, names) == (expected_points, expected_names)
+
+
 # ---------------------------------------------------------------------------------------------
 # Disqualify rules
 # ---------------------------------------------------------------------------------------------

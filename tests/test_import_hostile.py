@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import random
+import sqlite3
+from calendar import timegm
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +20,7 @@ import pytest
 
 from conftest import ADA, BEA, CY, MONDAY_9AM, Workspace, add_events, add_leads, demo_request
 
+from leadterm.engine.identity import normalize_email
 from leadterm.engine.values import from_spreadsheet, to_spreadsheet
 
 #: The longest field a row may have (README/csvfile: 131,072 characters).
@@ -707,3 +711,107 @@ def test_event_types_and_details_are_cleaned_once_on_either_path(ws: Workspace, 
     events = show(ws, "ada@acme.com")["events"]
     assert sorted(event["detail"] for event in events) == ["'=x", "/pricing", "=HYPERLINK(1)"]
     assert {event["type"] for event in events} == {"page_view"}
+
+
+def _leads_file(rng: random.Random, rows: int, created: list[str]) -> list[list[str]]:
+    """Leads whose every cell is something to clean, all of it readable column by column:
+    plain addresses in any case, texts spaced, blank, protected ('=…, ''…) or quoted, sizes
+    spelled as CRMs do, one kind of creation time, and one form column brought twice."""
+    texts = ["CTO", "  VP Sales  ", "", "'=SUM(A1)", "''quoted", "'plain", "Ünïcödé", "a,b", 'say "hi"', "-5"]
+    sizes = ["1,200", "51-200", "10000+", "", " 80 ", "5000", "12 employees", "2 to 10"]
+    answers = ["", "yes", 'He said "hi"', "back\\slash", "ünï\u2028", "</script>", "'=1+1", " 12 "]
+    header = ["Email", "First Name", "Last Name", "Company Name", "Job Title", "Industry", "Number of Employees",
+              "Country", "Phone", "Lead Source", "Create Date", "Budget", "form.Budget", "Notes"]
+    lines = [header]
+    for index in range(rows):
+        domain = rng.choice(["acme.com", "RivalSoft.com", "example.org"])
+        email = "".join(rng.choice((c.upper(), c)) for c in f"lead{index}@{domain}")
+        lines.append([email, *(rng.choice(texts) for _ in range(5)), rng.choice(sizes), rng.choice(texts),
+                      rng.choice(["0213 4", "02134", ""]), rng.choice(texts), rng.choice(created),
+                      *(rng.choice(answers) for _ in range(3))])
+    return lines
+
+
+def _csv_of(lines: list[list[str]]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(lines)
+    return buffer.getvalue()
+
+
+def _dump(ws: Workspace) -> list[tuple[Any, ...]]:
+    con = sqlite3.connect(ws.root / "data" / "leadterm.db")
+    try:
+        return (con.execute("SELECT * FROM lead ORDER BY id").fetchall()
+                + con.execute("SELECT * FROM lead_score ORDER BY lead_id").fetchall())
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("created", [["2026-03-01T10:00:00Z", "2026-07-01T23:30:00+02:00", ""],
+                                     ["2026-03-08 02:30", "2026-11-01T01:30:00", "2026-07-01", ""]],
+                         ids=["times with offsets", "naive times"])
+def test_leads_are_stored_alike_whichever_way_they_are_read_and_written(
+        make_ws: Any, monkeypatch: pytest.MonkeyPatch, created: list[str]) -> None:
+    # The same leads three ways: a clean file (read column by column, new leads inserted column
+    # by column); with a blank line first (read row by row); and with a row repeated at the end
+    # (the chunk is merged lead by lead). The databases must be identical.
+    from leadterm.service import import_leads
+
+    lines = _leads_file(random.Random(7), 300, created)
+
+    def configured(name: str) -> Workspace:
+        workspace = make_ws(name)
+        workspace.write_config(lambda data: (
+            data["scoring"]["fit"].append({"name": "Budget", "field": "form.Budget", "in": ["yes"], "points": 7}),
+            data["scoring"]["disqualify"].append(
+                {"name": "Spreadsheet", "field": "title", "contains_any": ["sum("], "reason": "wrong_icp"})))
+        return workspace
+
+    one_by_one = []
+    monkeypatch.setattr(import_leads, "normalize_email",
+                        lambda raw: one_by_one.append(raw) or normalize_email(raw))
+    clean, odd, repeated = configured("clean"), configured("odd"), configured("repeated")
+    report = imp(clean, "leads", write(clean, "leads.csv", _csv_of(lines)))
+    assert counts(report) == (300, 300, 0, 0, 0) and one_by_one == []  # no row needed a closer look
+    report = imp(odd, "leads", write(odd, "leads.csv", _csv_of(lines[:1]) + "\n" + _csv_of(lines[1:])))
+    assert counts(report) == (300, 300, 0, 0, 0) and len(one_by_one) == 300
+    report = imp(repeated, "leads", write(repeated, "leads.csv", _csv_of([*lines, lines[150]])))
+    assert counts(report) == (301, 300, 0, 1, 0)
+    stored = _dump(clean)
+    assert _dump(odd) == stored and _dump(repeated) == stored
+    # and what was stored is what the rules say, cell by cell, as worked out by hand
+    text = {"CTO": "CTO", "  VP Sales  ": "VP Sales", "": None, "'=SUM(A1)": "=SUM(A1)", "''quoted": "'quoted",
+            "'plain": "'plain", "Ünïcödé": "Ünïcödé", "a,b": "a,b", 'say "hi"': 'say "hi"', "-5": "-5"}
+    size = {"1,200": 1200, "51-200": 51, "10000+": 10000, "": None, " 80 ": 80, "5000": 5000, "12 employees": 12,
+            "2 to 10": 2}
+    answer = {"": None, "yes": "yes", 'He said "hi"': 'He said "hi"', "back\\slash": "back\\slash",
+              "ünï\u2028": "ünï", "</script>": "</script>", "'=1+1": "=1+1", " 12 ": "12"}
+    # (U+2028 is white space to a trim.) Times in the calendar's zone, New York: 02:30 on 8
+    # March does not exist (read as EST, the offset before the change) and 01:30 on 1 November
+    # comes twice (the first, EDT)
+    when = {"2026-03-01T10:00:00Z": timegm((2026, 3, 1, 10, 0, 0)), "": None,
+            "2026-07-01T23:30:00+02:00": timegm((2026, 7, 1, 21, 30, 0)),
+            "2026-03-08 02:30": timegm((2026, 3, 8, 7, 30, 0)), "2026-11-01T01:30:00": timegm((2026, 11, 1, 5, 30, 0)),
+            "2026-07-01": timegm((2026, 7, 1, 4, 0, 0))}
+    for line, lead in zip(lines[1:], _leads(clean)):
+        email, first, last, company, title, industry, employees, country, phone, source, created_at, budget, budget2, \
+            notes = line
+        assert lead["created_at"] == when[created_at]
+        assert (lead["email"], lead["email_display"]) == (email.lower(), email)
+        assert [lead[name] for name in ("first_name", "last_name", "company", "title", "industry", "country",
+                                        "source")] == [text[value] for value in (first, last, company, title,
+                                                                                  industry, country, source)]
+        assert (lead["company_size"], lead["phone"]) == (size[employees], phone or None)
+        form = {"Budget": answer[budget2] or answer[budget], "Notes": answer[notes]}
+        assert json.loads(lead["form"] or "{}") == {key: value for key, value in form.items() if value}
+        assert lead["disqualifier"] == ("Competitor" if "rivalsoft" in lead["email"]
+                                        else "Spreadsheet" if "sum(" in (lead["title"] or "").lower() else None)
+
+
+def _leads(ws: Workspace) -> list[dict[str, Any]]:
+    con = sqlite3.connect(ws.root / "data" / "leadterm.db")
+    con.row_factory = sqlite3.Row
+    try:
+        return [dict(row) for row in con.execute("SELECT * FROM lead ORDER BY id")]
+    finally:
+        con.close()

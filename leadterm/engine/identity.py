@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["normalize_email", "is_email", "EmailError", "lead_ref"]
+__all__ = ["normalize_email", "normalize_emails", "is_email", "EmailError", "lead_ref"]
 
 # Zero-width and formatting characters that ride along in copy-pasted addresses.
 _INVISIBLE = dict.fromkeys(
@@ -13,6 +13,10 @@ _INVISIBLE = dict.fromkeys(
     None,
 )
 _SHAPE = re.compile(r"[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\].]{2,}")
+
+# Many plain addresses, one per line: what ``normalize_emails`` accepts in one regex pass. No
+# shape holds a line break, so each line must be one whole address.
+_SHAPES = re.compile(f"(?:{_SHAPE.pattern}\n)*{_SHAPE.pattern}")
 
 
 class EmailError(ValueError):
@@ -33,6 +37,19 @@ def normalize_email(raw: str | None) -> str:
     if not _SHAPE.fullmatch(cleaned) or ".." in cleaned:
         raise EmailError(f"malformed email {raw.strip()!r}")
     return cleaned
+
+
+def normalize_emails(column: list[str]) -> list[str] | None:
+    """``normalize_email`` over a column of plain addresses (ASCII, no space, no quote mark
+    leading, none malformed) in C-level passes; None when any is not one such (then each goes
+    through ``normalize_email``). Such an address is its own clean text, and its normal form
+    is itself lower-cased."""
+    joined = "\n".join(column)
+    if not column or not joined.isascii() or "\n'" in "\n" + joined or ".." in joined:
+        return None
+    if not _SHAPES.fullmatch(joined):
+        return None
+    return joined.lower().split("\n")
 
 
 def is_email(raw: str | None) -> bool:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from leadterm.config.schema import FieldMatch, GroupMatch
 
-__all__ = ["field_value", "email_domain", "as_number", "field_matches", "group_matches"]
+__all__ = ["field_value", "field_column", "email_domain", "as_number", "field_matches", "group_matches"]
 
 
 def email_domain(email: str | None) -> str | None:
@@ -27,6 +27,15 @@ def field_value(fields: Mapping[str, Any], name: str) -> Any:
         answers = fields.get("form") or {}
         return answers.get(name[5:])
     return fields.get(name)
+
+
+def field_column(columns: Mapping[str, Sequence[Any]], name: str, count: int) -> Sequence[Any]:
+    """``field_value`` over ``count`` leads given column by column (form answers as ``form.<column>``)."""
+    if name in columns:
+        return columns[name]
+    if name == "email_domain" and "email" in columns:
+        return list(map(email_domain, columns["email"]))
+    return [None] * count
 
 
 def as_number(value: Any) -> float | None:

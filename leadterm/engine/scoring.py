@@ -15,7 +15,7 @@ from fractions import Fraction
 from typing import Any
 
 from leadterm.config.schema import BehaviourRule, DisqualifyRule, FieldMatch, Scoring, Tiers
-from leadterm.engine.matching import field_matches, field_value
+from leadterm.engine.matching import field_column, field_matches, field_value
 
 __all__ = ["Activity", "CompiledDecay", "CompiledRule", "Evaluation", "Driver", "EventFact", "Score", "ScoringModel"]
 
@@ -177,6 +177,33 @@ class ScoringModel:
             if self._matches(rule.match, memo, fields):
                 return rule
         return None
+
+    def fit_columns(self, columns: Mapping[str, Sequence[Any]], count: int) -> tuple[list[int], list[str | None]]:
+        """``fit_points`` and the name of the ``disqualifier`` of ``count`` leads given column by
+        column (``columns`` holds the fields by name, form answers as ``form.<column>``; a blank
+        may be None or ""): each rule meets each distinct value once."""
+        points = [0] * count
+        for rule, memo in self._fit:
+            gained = rule.points
+            points = [total + gained if hit else total
+                      for total, hit in zip(points, self._column_matches(rule.match, memo, columns, count))]
+        names: list[str | None] = [None] * count
+        for rule, memo in reversed(self._disqualify):  # the first rule that matches is the one
+            name = rule.name
+            names = [name if hit else before
+                     for before, hit in zip(names, self._column_matches(rule.match, memo, columns, count))]
+        return points, names
+
+    @staticmethod
+    def _column_matches(match: FieldMatch, memo: dict[Any, bool], columns: Mapping[str, Sequence[Any]],
+                        count: int) -> list[bool]:
+        values = field_column(columns, match.field, count)
+        unseen = set(values) - memo.keys()
+        if unseen:
+            if len(memo) + len(unseen) > 50_000:
+                memo.clear()
+            memo.update((value, field_matches(match, {match.field: value})) for value in unseen)
+        return list(map(memo.__getitem__, values))
 
     @staticmethod
     def _matches(match: FieldMatch, memo: dict[Any, bool], fields: Mapping[str, Any]) -> bool:

@@ -17,20 +17,18 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable, Mapping
-from datetime import datetime
-from functools import partial
 from itertools import compress, repeat
-from operator import attrgetter, is_
+from operator import is_
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from leadterm.engine.columns import EVENT_COLUMNS
 from leadterm.engine.identity import EmailError, normalize_email
-from leadterm.engine.values import ValueProblem, epoch_of, from_spreadsheet
+from leadterm.engine.values import ValueProblem, clean_column, epoch_of, epochs_of, from_spreadsheet
 from leadterm.service.context import Context
 from leadterm.service.csvfile import Block, CsvSource
 from leadterm.service.scoring import fit_row
-from leadterm.service.importing import ImportReport, Pipeline, Progress, email_in_column, open_job
+from leadterm.service.importing import ImportReport, Pipeline, Progress, email_in_column, open_job, pack_texts, unpack
 from leadterm.store import events as event_store
 from leadterm.store import scores, write
 from leadterm.store import leads as lead_store
@@ -83,23 +81,12 @@ class _Chunk(NamedTuple):
         leads: Any = self.leads
         if all(map(int.__instancecheck__, leads)):
             leads = array("q", leads)
-        texts = [_joined(self.kinds), _joined(self.details)]
+        texts = [pack_texts(self.kinds), pack_texts(self.details)]
         return (_Chunk._unpack, (leads, array("q", self.times), *texts, len(self.times), self.rest))
 
     @staticmethod
     def _unpack(leads: Any, times: array, kinds: Any, details: Any, count: int, rest: int) -> _Chunk:
-        return _Chunk(_as_list(leads, count), _as_list(kinds, count), times.tolist(), _as_list(details, count), rest)
-
-
-def _joined(texts: list[str]) -> str | list[str]:
-    joined = "\0".join(texts)
-    return joined if joined.count("\0") == len(texts) - 1 and texts else texts
-
-
-def _as_list(packed: Any, count: int) -> list[Any]:
-    if isinstance(packed, str):
-        return packed.split("\0") if count else []
-    return packed.tolist() if isinstance(packed, array) else packed
+        return _Chunk(unpack(leads, count), unpack(kinds, count), times.tolist(), unpack(details, count), rest)
 
 
 def _append(chunk: _Chunk, row: Row) -> None:
@@ -121,15 +108,6 @@ def _kinds(written: list[str], folded: dict[str, str]) -> list[str]:
     return kinds
 
 
-def _cleaned(details: list[str]) -> list[str]:
-    """Details as stored: trimmed, a spreadsheet-protected cell unprotected. The writer does
-    this, column by column, so that the reader (the busier half) need not."""
-    details = list(map(str.strip, details))
-    if "\n'" in "\n" + "\n".join(details):  # a cell starting with ' (one C-level search)
-        details = list(map(from_spreadsheet, details))
-    return details
-
-
 def import_events(context: Context, path: Path, mapping: Mapping[str, str] | None = None,
                   create_leads: bool = False, progress: Progress | None = None) -> ImportReport:
     job = open_job("events", path, EVENT_COLUMNS, ("email", "type", "occurred_at"), mapping, progress)
@@ -139,7 +117,6 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
     detail_at = columns.get("detail")
     width = len(source.headers)
     zone = context.config.calendar.zone
-    fix_naive = partial(datetime.replace, tzinfo=zone)
 
     # normalised email → lead id; emails as written that differ from their normal form are added
     # as they are met, so that each distinct string is normalised once
@@ -187,19 +164,9 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
                 leads[index] = lead
         if not kinds_fine(columns_[type_at]):
             return None
-        try:
-            moments = list(map(datetime.fromisoformat, columns_[time_at]))
-        except ValueError:
-            try:  # spaces around them, perhaps
-                moments = list(map(datetime.fromisoformat, map(str.strip, columns_[time_at])))
-            except ValueError:
-                return None
-        zones = set(map(attrgetter("tzinfo"), moments))
-        if None in zones:
-            if len(zones) > 1:
-                return None  # naive and zoned times mixed: row by row
-            moments = list(map(fix_naive, moments))
-        epochs = list(map(int, map(datetime.timestamp, moments)))
+        epochs = epochs_of(columns_[time_at], zone)
+        if epochs is None:
+            return None
         details = [""] * block.count if detail_at is None else columns_[detail_at]  # cleaned by the writer
         return _Chunk(leads, columns_[type_at], epochs, details)
 
@@ -275,7 +242,7 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
         if create_leads:
             with write():
                 leads, created = _create_leads(context, leads, int(context.now().timestamp()))
-        event_store.stage(leads, _kinds(chunk.kinds, kinds_folded), chunk.times, _cleaned(chunk.details))
+        event_store.stage(leads, _kinds(chunk.kinds, kinds_folded), chunk.times, clean_column(chunk.details))
         named.update(leads)
         return {"staged": len(leads), "leads_created": created}
 

@@ -1,26 +1,39 @@
-"""``import leads``: one lead per email; a known email fills blanks (or, with overwrite, replaces)."""
+"""``import leads``: one lead per email; a known email fills blanks (or, with overwrite, replaces).
+
+Built like the events import. The reader (this process) splits clean stretches of the file into
+columns and cleans and checks them column by column with C-level functions (each distinct
+company size parsed once), row by row only where a block needs a closer look, and hands chunks
+of whole blocks, column by column, to a writer (on Linux a forked process, so that neither waits
+for the other's GIL). The writer commits each chunk in a transaction of its own: new leads go in
+thousands to a statement, their fit computed column by column; a chunk where a lead is already
+known, or an email comes twice, is merged lead by lead.
+"""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from json.encoder import encode_basestring  # type: ignore[attr-defined]  # what json.dumps(ensure_ascii=False) uses
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from leadterm.engine.columns import LEAD_COLUMNS
-from leadterm.engine.identity import EmailError, normalize_email
+from leadterm.engine.identity import EmailError, normalize_email, normalize_emails
 from leadterm.engine.lifecycle import DISQUALIFIED, LEAD
 from leadterm.engine.times import to_epoch
-from leadterm.engine.values import ValueProblem, clean_text, parse_count, parse_time
+from leadterm.engine.values import ValueProblem, clean_column, clean_text, epoch_of, epochs_of, parse_count
 from leadterm.service.context import SYSTEM, Context
-from leadterm.service.importing import ImportReport, Job, Progress, email_in_column, open_job, run_pipeline
-from leadterm.service.scoring import fit_row
+from leadterm.service.csvfile import Block, CsvSource
+from leadterm.service.importing import (
+    ImportReport, Pipeline, Progress, email_in_column, open_job, pack_texts, unpack,
+)
 from leadterm.store import journal, scores
 from leadterm.store import leads as lead_store
 
 __all__ = ["import_leads", "EXPORT_ONLY_COLUMNS", "TEXT_FIELDS", "DATA_FIELDS"]
 
+CHUNK = 5_000  # leads the reader hands the writer at a time, at least (whole blocks: 10,000 on a clean file)
 TEXT_FIELDS = ("first_name", "last_name", "company", "title", "industry", "country", "phone", "source")
 DATA_FIELDS = (*TEXT_FIELDS, "company_size", "created_at")
 #: Columns ``export leads`` writes that an import recognises and does not keep: they are the
@@ -31,35 +44,79 @@ EXPORT_ONLY_COLUMNS = (
     "recheck_at",
 )
 _SELECT = ("id", "email", "stage", *DATA_FIELDS, "form")
-_OUT = ("email", "email_display", *DATA_FIELDS, "form", "fit_points", "disqualifier")
+_OUT = ("email", "email_display", *DATA_FIELDS, "form", "fit_points", "disqualifier", "inserted_at", "updated_at")
 _CHANGE = (*DATA_FIELDS, "form", "fit_points", "disqualifier")
 
 Lead = dict[str, Any]
+#: One row, cleaned: (email normalised, as written, TEXT_FIELDS' values, company size, created
+#: at, form answers per form column); a blank text is "", a blank number None
+Row = tuple[str, str, list[str], "int | None", "int | None", list[str]]
 
 
-def _parse(job: Job[Any], context: Context, values: list[str]) -> Lead:
-    width = len(job.source.headers)
-    if len(values) != width:
-        raise ValueProblem(f"has {len(values)} fields, the header has {width}")
-    raw = {name: values[index] for index, name in job.columns.fields.items()}
-    try:
-        email = normalize_email(clean_text(raw["email"]))  # a spreadsheet-protected cell unprotected
-    except EmailError as error:
-        raise ValueProblem(f"email: {error}") from None
-    lead: Lead = {"email": email, "email_display": clean_text(raw["email"]) or email}
-    for name in TEXT_FIELDS:
-        lead[name] = clean_text(raw.get(name))
-    size = clean_text(raw.get("company_size"))
-    lead["company_size"] = parse_count(size, "company_size") if size else None
-    created = clean_text(raw.get("created_at"))
-    lead["created_at"] = to_epoch(parse_time(created, context.config.calendar.zone, "created_at")) if created else None
-    form = {}
-    for index, header in job.columns.extra.items():
-        if (value := clean_text(values[index])) is not None:
-            form[header] = value
-    lead["form"] = form
-    return lead
+class _Chunk(NamedTuple):
+    """Leads column by column, cleaned as in ``Row``. Pickled (to a forked writer) with each
+    text column as one string (``pack_texts``), so that neither side handles every value one
+    by one."""
 
+    emails: list[str]
+    shown: list[str]
+    texts: list[list[str]]  # one column per TEXT_FIELDS
+    sizes: list[int | None]
+    created: list[int | None]
+    answers: list[list[str]]  # one column per form column
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        texts = [pack_texts(column) for column in (self.emails, self.shown, *self.texts, *self.answers)]
+        return (_Chunk._unpack, (len(self.emails), len(self.answers), texts, self.sizes, self.created))
+
+    @staticmethod
+    def _unpack(count: int, forms: int, texts: list[Any], sizes: list[int | None],
+                created: list[int | None]) -> _Chunk:
+        emails, shown, *columns = (unpack(column, count) for column in texts)
+        split = len(columns) - forms
+        return _Chunk(emails, shown, columns[:split], sizes, created, columns[split:])
+
+    def columns(self, keys: Sequence[str]) -> dict[str, Sequence[Any]]:
+        """The fields by name, form answers as ``form.<key>`` (what the fit rules read)."""
+        return {"email": self.emails, "email_display": self.shown, **dict(zip(TEXT_FIELDS, self.texts)),
+                "company_size": self.sizes, "created_at": self.created,
+                **{f"form.{key}": column for key, column in zip(keys, self.answers)}}
+
+    def leads(self, keys: Sequence[str]) -> list[Lead]:
+        """Lead by lead (a blank is None, form answers a dict), for merging."""
+        leads = []
+        for index, email in enumerate(self.emails):
+            lead: Lead = {"email": email, "email_display": self.shown[index]}
+            lead.update((name, column[index] or None) for name, column in zip(TEXT_FIELDS, self.texts))
+            lead["company_size"], lead["created_at"] = self.sizes[index], self.created[index]
+            lead["form"] = {key: column[index] for key, column in zip(keys, self.answers) if column[index]}
+            leads.append(lead)
+        return leads
+
+
+def _append(chunk: _Chunk, row: Row) -> None:
+    email, shown, texts, size, created, answers = row
+    chunk.emails.append(email)
+    chunk.shown.append(shown)
+    for column, value in zip(chunk.texts, texts):
+        column.append(value)
+    chunk.sizes.append(size)
+    chunk.created.append(created)
+    for column, value in zip(chunk.answers, answers):
+        column.append(value)
+
+
+def _extend(chunk: _Chunk, more: _Chunk) -> None:
+    for mine, theirs in zip((chunk.emails, chunk.shown, *chunk.texts, chunk.sizes, chunk.created, *chunk.answers),
+                            (more.emails, more.shown, *more.texts, more.sizes, more.created, *more.answers)):
+        mine.extend(theirs)
+
+
+def _empty(keys: Sequence[str]) -> _Chunk:
+    return _Chunk([], [], [[] for _ in TEXT_FIELDS], [], [], [[] for _ in keys])
+
+
+# -- the writer ----------------------------------------------------------------------------------
 
 def _merge(current: Lead, incoming: Lead, overwrite: bool) -> dict[str, Any]:
     """The changes a row makes to a known lead: blanks filled, or with overwrite values replaced."""
@@ -77,23 +134,56 @@ def _merge(current: Lead, incoming: Lead, overwrite: bool) -> dict[str, Any]:
     return changes
 
 
-def _row(context: Context, lead: Lead, names: tuple[str, ...]) -> list[Any]:
-    points, disqualifier = fit_row(context, lead)
-    values = {**lead, "fit_points": points, "disqualifier": disqualifier,
-              "form": json.dumps(lead["form"], ensure_ascii=False) if lead["form"] else None}
-    return [values[name] for name in names]
+def _columns_of(leads: list[Lead], names: Sequence[str]) -> dict[str, list[Any]]:
+    """Leads (dicts) column by column, as ``_Chunk.columns`` gives them: ``names`` and the form answers."""
+    columns = {name: [lead[name] for lead in leads] for name in names}
+    keys = dict.fromkeys(key for lead in leads for key in lead["form"])
+    columns.update({f"form.{key}": [lead["form"].get(key) for lead in leads] for key in keys})
+    return columns
 
 
-def _write(context: Context, overwrite: bool, chunk: list[Lead]) -> Counter[str]:
+def _forms_json(keys: Sequence[str], answers: list[list[str]], count: int) -> list[str | None]:
+    """Each lead's form answers as ``json.dumps(form, ensure_ascii=False)`` writes them (None
+    when it has none), built column by column."""
+    parts = [[f"{encode_basestring(key)}: {encode_basestring(value)}" if value else "" for value in column]
+             for key, column in zip(keys, answers)]
+    if not parts:
+        return [None] * count
+    inner = parts[0] if len(parts) == 1 else [", ".join(filter(None, row)) for row in zip(*parts)]
+    return [f"{{{text}}}" if text else None for text in inner]
+
+
+def _insert(context: Context, columns: Mapping[str, Sequence[Any]], forms: list[str | None], epoch: int) -> None:
+    """New leads, given column by column, with their fit and their score rows."""
+    count = len(forms)
+    if not count:
+        return
+    points, disqualifiers = context.scoring.fit_columns(columns, count)
+    texts = [[value or None for value in columns[name]] for name in TEXT_FIELDS]  # a blank is NULL
+    stamps = [epoch] * count
+    last_id = lead_store.max_id()
+    lead_store.insert_columns(_OUT, [columns["email"], columns["email_display"], *texts, columns["company_size"],
+                                  columns["created_at"], forms, points, disqualifiers, stamps, stamps])
+    scores.add_new_leads(last_id)
+
+
+def _write(context: Context, overwrite: bool, keys: Sequence[str], chunk: _Chunk) -> Counter[str]:
     """One chunk, in the pipeline's transaction (in the writer: on Linux a forked process, so it
     returns what it counted: ``inserted``, ``duplicates``, ``updated``, ``changed.FIELD``)."""
+    epoch = to_epoch(context.now())
+    distinct = set(chunk.emails)
+    known = lead_store.data_of(sorted(distinct), _SELECT)
+    if not known and len(distinct) == len(chunk.emails):  # all new, each once: column by column
+        _insert(context, chunk.columns(keys), _forms_json(keys, chunk.answers, len(chunk.emails)), epoch)
+        return Counter(inserted=len(chunk.emails))
+    return _merge_chunk(context, overwrite, chunk.leads(keys), known, epoch)
+
+
+def _merge_chunk(context: Context, overwrite: bool, chunk: list[Lead], known: dict[str, Lead], epoch: int) -> Counter[str]:
+    """A chunk lead by lead: a known email (or one met earlier in the chunk) is merged."""
     report: Counter[str] = Counter()
-    now = context.now()
-    epoch = to_epoch(now)
-    known = lead_store.data_of(sorted({lead["email"] for lead in chunk}), _SELECT)
     new: dict[str, Lead] = {}
     changed: dict[str, Lead] = {}
-    fields_changed: Counter[str] = Counter()
     for incoming in chunk:
         email = incoming["email"]
         current = known.get(email) or new.get(email)
@@ -106,38 +196,150 @@ def _write(context: Context, overwrite: bool, chunk: list[Lead]) -> Counter[str]
             report["duplicates"] += 1
             continue
         current.update(changes)
-        fields_changed.update(changes.keys())
+        report.update(f"changed.{name}" for name in changes)
         if "id" in current:
             changed[email] = current
         report["updated"] += 1
-    last_id = lead_store.max_id()
-    lead_store.insert_rows((*_OUT, "inserted_at", "updated_at"),
-                           [(*_row(context, lead, _OUT), epoch, epoch) for lead in new.values()])
-    scores.add_new_leads(last_id)
-    lead_store.update_many((*_CHANGE, "updated_at"),
-                           [(*_row(context, lead, _CHANGE), epoch, lead["id"]) for lead in changed.values()])
-    scores.mark_due(lead["id"] for lead in changed.values())
+    fresh = list(new.values())
+    _insert(context, _columns_of(fresh, ("email", "email_display", *DATA_FIELDS)), [_form_json(lead) for lead in fresh],
+            epoch)
+    updated = list(changed.values())
+    points, disqualifiers = context.scoring.fit_columns(_columns_of(updated, ("email", *DATA_FIELDS)), len(updated))
+    lead_store.update_many((*_CHANGE, "updated_at"), [
+        (*(lead[name] for name in DATA_FIELDS), _form_json(lead), fit, disqualifier, epoch, lead["id"])
+        for lead, fit, disqualifier in zip(updated, points, disqualifiers)
+    ])
+    scores.mark_due(lead["id"] for lead in updated)
     # a disqualified lead is reconsidered when its data changes
-    revived = [lead for lead in changed.values() if lead["stage"] == DISQUALIFIED]
+    revived = [lead for lead in updated if lead["stage"] == DISQUALIFIED]
     lead_store.update_many(("stage", "stage_reason", "updated_at"), [(LEAD, None, epoch, lead["id"]) for lead in revived])
+    now = context.now()
     journal.record_many((lead["id"], now, SYSTEM, "recycled", "its data changed (import)", None, None) for lead in revived)
-    report.update({f"changed.{name}": count for name, count in fields_changed.items()})
     return report
 
+
+def _form_json(lead: Lead) -> str | None:
+    return json.dumps(lead["form"], ensure_ascii=False) if lead["form"] else None
+
+
+# -- the reader ----------------------------------------------------------------------------------
 
 def import_leads(context: Context, path: Path, mapping: Mapping[str, str] | None = None,
                  overwrite: bool = False, progress: Progress | None = None) -> ImportReport:
     job = open_job("leads", path, LEAD_COLUMNS, ("email",), mapping, progress, EXPORT_ONLY_COLUMNS)
-    email_index = next(index for index, name in job.columns.fields.items() if name == "email")
+    fields = {name: index for index, name in job.columns.fields.items()}
+    email_at, size_at, created_at = fields["email"], fields.get("company_size"), fields.get("created_at")
+    text_at = [fields.get(name) for name in TEXT_FIELDS]  # None: the file has no such column
+    # form columns, each name once (a file may bring one twice: "Budget" and "form.Budget")
+    keys = list(dict.fromkeys(job.columns.extra.values()))
+    answer_at = [[index for index, name in job.columns.extra.items() if name == key] for key in keys]
+    width = len(job.source.headers)
+    zone = context.config.calendar.zone
+    sizes: dict[str, int | None] = {"": None}  # company size as written (cleaned) → as stored
 
-    def parsed() -> Iterator[Lead]:
-        for line, values in job.rows(email_in_column(email_index)):
+    def answers_of(columns: list[list[str]], indexes: list[int]) -> list[str]:
+        answers = clean_column(columns[indexes[0]])
+        for index in indexes[1:]:  # the same form column twice: the later answer, unless blank
+            answers = [later or earlier for earlier, later in zip(answers, clean_column(columns[index]))]
+        return answers
+
+    def sizes_of(written: list[str]) -> list[int | None] | None:
+        """Company sizes, each distinct one parsed once; None when one is not a number."""
+        unseen = set(written) - sizes.keys()
+        if unseen:
+            if len(sizes) + len(unseen) > 10_000:  # a file of many sizes: forget the older ones
+                sizes.clear()
+                sizes[""] = None
             try:
-                yield _parse(job, context, values)
-            except ValueProblem as problem:
-                job.reject(line, str(problem), values)
+                sizes.update((text, parse_count(text, "company_size")) for text in unseen)
+            except ValueProblem:
+                return None
+        return list(map(sizes.__getitem__, written))
+
+    def times_of(written: list[str]) -> list[int | None] | None:
+        """Creation times (None when blank); None when one is not plain ISO 8601."""
+        present = [text for text in written if text]
+        epochs = epochs_of(present, zone) if present else []
+        if epochs is None:
+            return None
+        ordered = iter(epochs)
+        return [next(ordered) if text else None for text in written]
+
+    def plain_block(block: Block) -> _Chunk | None:
+        """A clean block's leads, cleaned column by column in C; None when any row needs a
+        closer look (then the block is read row by row)."""
+        columns = block.columns
+        emails = normalize_emails(columns[email_at])
+        if emails is None:
+            return None
+        blank = [""] * block.count
+        texts = [blank if index is None else clean_column(columns[index]) for index in text_at]
+        counts = [None] * block.count if size_at is None else sizes_of(clean_column(columns[size_at]))
+        times = [None] * block.count if created_at is None else times_of(clean_column(columns[created_at]))
+        if counts is None or times is None:
+            return None
+        answers = [answers_of(columns, indexes) for indexes in answer_at]
+        return _Chunk(emails, columns[email_at], texts, counts, times, answers)
+
+    def check_row(line: int, values: list[str], reject: Callable[..., None]) -> Row | None:
+        """The careful path: one row checked field by field; None when it was refused."""
+        if len(values) != width:
+            reject(line, f"has {len(values)} fields, the header has {width}", values)
+            return None
+        written = clean_text(values[email_at])  # a spreadsheet-protected cell unprotected
+        try:
+            email = normalize_email(written)
+            size = clean_text(values[size_at]) if size_at is not None else None
+            count = parse_count(size, "company_size") if size else None
+            created = clean_text(values[created_at]) if created_at is not None else None
+            at = epoch_of(created, zone, "created_at") if created else None
+        except EmailError as error:
+            reject(line, f"email: {error}", values)
+            return None
+        except ValueProblem as problem:
+            reject(line, str(problem), values)
+            return None
+        texts = ["" if index is None else clean_text(values[index]) or "" for index in text_at]
+        answers = []
+        for indexes in answer_at:
+            answer = ""
+            for index in indexes:
+                answer = clean_text(values[index]) or answer
+            answers.append(answer)
+        return email, written or email, texts, count, at, answers
+
+    def read_rows(source: CsvSource, reject: Callable[..., None], send: Callable[[_Chunk], None]) -> int:
+        """Read the file, sending chunks of good rows to the writer; returns how many rows were read."""
+        read = 0
+        chunk = _empty(keys)
+        for batch in source.batches(email_in_column(email_at)):
+            if isinstance(batch, Block):
+                read += batch.count
+                converted = plain_block(batch)
+                if converted is None:
+                    for offset, values in enumerate(batch.rows()):
+                        if (row := check_row(batch.first_line + offset, values, reject)) is not None:
+                            _append(chunk, row)
+                else:
+                    _extend(chunk, converted)
+            else:
+                read += 1
+                line, values, problem, raw = batch
+                if values is None:
+                    reject(line, problem or "cannot be read", None, raw)
+                elif (row := check_row(line, values, reject)) is not None:
+                    _append(chunk, row)
+            if progress is not None:
+                progress(read, source.position(), source.size)
+            if len(chunk.emails) >= CHUNK:
+                send(chunk)
+                chunk = _empty(keys)
+        if chunk.emails:
+            send(chunk)
+        return read
 
     with job.running():
-        job.report.add(run_pipeline(parsed(), lambda chunk: _write(context, overwrite, chunk), size=5_000,
-                                    process=True))
+        with Pipeline(lambda chunk: _write(context, overwrite, keys, chunk), process=True) as pipe:
+            job.report.read += read_rows(job.source, job.reject, pipe.send)
+        job.report.add(pipe.counts)
     return job.report

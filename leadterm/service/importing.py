@@ -19,6 +19,7 @@ import signal
 import sys
 import threading
 import time
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -32,7 +33,7 @@ from leadterm.service.csvfile import CsvSource, RejectWriter
 from leadterm.service.errors import Invalid
 from leadterm.store import forget_inherited_connection, thread_connection, write
 
-__all__ = ["ImportReport", "Progress", "Job", "open_job", "Pipeline", "run_pipeline", "email_in_column", "CHUNK"]
+__all__ = ["ImportReport", "Progress", "Job", "open_job", "Pipeline", "run_pipeline", "email_in_column", "pack_texts", "unpack", "CHUNK"]
 
 CHUNK = 50_000
 PROGRESS_EVERY = 10_000
@@ -162,6 +163,21 @@ def open_job(kind: str, path: Path, table: Mapping[str, Sequence[str]], required
 def email_in_column(index: int) -> Callable[[list[str]], bool]:
     """``looks_like_row`` for a file keyed by email: a row has a valid email at ``index``."""
     return lambda values: is_email(values[index])
+
+
+def pack_texts(texts: list[str]) -> str | list[str]:
+    """A column of texts as one string to pickle (joined by NUL, which no imported value
+    holds: a row with one is refused), so that neither process handles each text one by one;
+    the list itself if one holds a NUL after all."""
+    joined = "\0".join(texts)
+    return joined if texts and joined.count("\0") == len(texts) - 1 else texts
+
+
+def unpack(packed: Any, count: int) -> list[Any]:
+    """A column as ``pack_texts`` (or an ``array``) packed it: a list of ``count`` values."""
+    if isinstance(packed, str):
+        return packed.split("\0") if count else []
+    return packed.tolist() if isinstance(packed, array) else packed
 
 
 class Pipeline(Generic[C]):

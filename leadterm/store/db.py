@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 from contextlib import contextmanager
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 from typing import Any
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from peewee import DatabaseProxy, SqliteDatabase
 
 from leadterm.store.schema import MIGRATIONS, SCHEMA_VERSION
 
-__all__ = ["database", "open_database", "close_database", "forget_inherited_connection", "write", "select_in", "backup_to", "database_path", "snapshot", "thread_connection", "StoreError", "schema_version"]
+__all__ = ["database", "open_database", "close_database", "forget_inherited_connection", "write", "select_in", "insert_columns", "backup_to", "database_path", "snapshot", "thread_connection", "StoreError", "schema_version"]
 
 #: Every model binds to this; ``open_database`` points it at a real database.
 database = DatabaseProxy()
@@ -139,6 +140,38 @@ def select_in(sql: str, values: Sequence[Any], size: int = 900) -> Iterator[tupl
     for start in range(0, len(values), size):
         part = values[start : start + size]
         yield from database.obj.execute_sql(sql.format(marks=", ".join("?" * len(part))), part)
+
+
+_PARAMETERS = 32_000  # per statement (SQLite's limit is 32,766 since 3.32)
+
+
+def insert_columns(table: str, columns: Sequence[str], values: Sequence[Sequence[Any]]) -> None:
+    """Insert rows given column by column (``values[i]`` is column ``columns[i]``), as many
+    rows to a statement as SQLite's limit on parameters allows.
+
+    One statement of a few thousand rows runs without the GIL and without Python's work per row
+    (an executemany binds and steps each row from Python: 0.37 s for 100,000 rows of 17
+    columns, against 0.21 s so). Each statement's parameters are the columns' slices,
+    interleaved by C-level slice assignment; no row is ever built. (Numbered parameters, which
+    would take the columns as they are, make SQLite's parser quadratic: 2 s to prepare one
+    statement of 8,000 rows.)
+    """
+    width = len(columns)
+    count = len(values[0]) if values else 0
+    per_statement = _PARAMETERS // width
+    connection = database.obj.connection()
+    for start in range(0, count, per_statement):
+        end = min(start + per_statement, count)
+        flat: list[Any] = [None] * (width * (end - start))
+        for offset, column in enumerate(values):
+            flat[offset::width] = column[start:end]
+        connection.execute(_insert_sql(table, tuple(columns), end - start), flat)
+
+
+@lru_cache(maxsize=8)
+def _insert_sql(table: str, columns: tuple[str, ...], rows: int) -> str:
+    row = f"({', '.join('?' * len(columns))})"
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES " + ", ".join([row] * rows)
 
 
 def database_path() -> Path:

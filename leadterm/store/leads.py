@@ -11,7 +11,7 @@ from typing import Any
 from leadterm.engine.lifecycle import OPEN_STAGES
 from leadterm.engine.times import to_epoch
 from leadterm.store import scores
-from leadterm.store.db import database, select_in
+from leadterm.store.db import database, insert_columns as _insert_columns, select_in
 from leadterm.store.records import LeadRecord, lead_from_row
 
 __all__ = [
@@ -28,7 +28,7 @@ __all__ = [
     "max_id",
     "ids_of",
     "data_of",
-    "insert_rows",
+    "insert_columns",
     "email_ids",
     "every_fields",
     "form_keys",
@@ -163,11 +163,9 @@ def create_bare(leads: Sequence[tuple[str, str, int, str | None]], now: int) -> 
     return database.obj.execute_sql("SELECT COUNT(*) FROM lead WHERE id > ?", (last,)).fetchone()[0]
 
 
-def insert_rows(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """Insert leads: one executemany of ``INSERT INTO lead (columns) VALUES (...)``."""
-    database.obj.cursor().executemany(
-        f"INSERT INTO lead ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", rows
-    )
+def insert_columns(columns: Sequence[str], values: Sequence[Sequence[Any]]) -> None:
+    """Insert leads given column by column: ``values[i]`` holds column ``columns[i]`` of each."""
+    _insert_columns("lead", columns, values)
 
 
 def email_ids() -> dict[str, int]:
