@@ -12,6 +12,7 @@ known, or an email comes twice, is merged lead by lead.
 from __future__ import annotations
 
 import json
+from array import array
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from json.encoder import encode_basestring  # type: ignore[attr-defined]  # what json.dumps(ensure_ascii=False) uses
@@ -54,9 +55,10 @@ Row = tuple[str, str, list[str], "int | None", "int | None", list[str]]
 
 
 class _Chunk(NamedTuple):
-    """Leads column by column, cleaned as in ``Row``. Pickled (to a forked writer) with each
-    text column as one string (``pack_texts``), so that neither side handles every value one
-    by one."""
+    """Leads column by column, cleaned as in ``Row``; once ``stored``, with what the reader
+    works out for the writer to store (their fit, disqualify rule and form answers as JSON).
+    Pickled (to a forked writer) with each text column as one string (``pack_texts``) and the
+    points as an array, so that neither side handles every value one by one."""
 
     emails: list[str]
     shown: list[str]
@@ -64,17 +66,30 @@ class _Chunk(NamedTuple):
     sizes: list[int | None]
     created: list[int | None]
     answers: list[list[str]]  # one column per form column
+    points: list[int] | None = None
+    disqualifiers: list[str] | None = None  # "" for none
+    forms: list[str] | None = None  # "" for none
+
+    def stored(self, context: Context, keys: Sequence[str]) -> _Chunk:
+        """These leads with what the writer stores of new ones: fit, disqualify rule, form JSON."""
+        count = len(self.emails)
+        points, disqualifiers = context.scoring.fit_columns(self.columns(keys), count)
+        return self._replace(points=points, disqualifiers=[name or "" for name in disqualifiers],
+                             forms=_forms_json(keys, self.answers, count))
 
     def __reduce__(self) -> tuple[Any, ...]:
-        texts = [pack_texts(column) for column in (self.emails, self.shown, *self.texts, *self.answers)]
-        return (_Chunk._unpack, (len(self.emails), len(self.answers), texts, self.sizes, self.created))
+        texts = [pack_texts(column) for column in
+                 (self.emails, self.shown, self.disqualifiers, self.forms, *self.texts, *self.answers)]
+        return (_Chunk._unpack, (len(self.emails), len(self.answers), texts, self.sizes, self.created,
+                                 array("q", self.points)))
 
     @staticmethod
-    def _unpack(count: int, forms: int, texts: list[Any], sizes: list[int | None],
-                created: list[int | None]) -> _Chunk:
-        emails, shown, *columns = (unpack(column, count) for column in texts)
+    def _unpack(count: int, forms: int, texts: list[Any], sizes: list[int | None], created: list[int | None],
+                points: array) -> _Chunk:
+        emails, shown, disqualifiers, jsons, *columns = (unpack(column, count) for column in texts)
         split = len(columns) - forms
-        return _Chunk(emails, shown, columns[:split], sizes, created, columns[split:])
+        return _Chunk(emails, shown, columns[:split], sizes, created, columns[split:], points.tolist(),
+                      disqualifiers, jsons)
 
     def columns(self, keys: Sequence[str]) -> dict[str, Sequence[Any]]:
         """The fields by name, form answers as ``form.<key>`` (what the fit rules read)."""
@@ -142,28 +157,30 @@ def _columns_of(leads: list[Lead], names: Sequence[str]) -> dict[str, list[Any]]
     return columns
 
 
-def _forms_json(keys: Sequence[str], answers: list[list[str]], count: int) -> list[str | None]:
-    """Each lead's form answers as ``json.dumps(form, ensure_ascii=False)`` writes them (None
-    when it has none), built column by column."""
+def _forms_json(keys: Sequence[str], answers: list[list[str]], count: int) -> list[str]:
+    """Each lead's form answers as ``json.dumps(form, ensure_ascii=False)`` writes them ("" when
+    it has none), built column by column."""
     parts = [[f"{encode_basestring(key)}: {encode_basestring(value)}" if value else "" for value in column]
              for key, column in zip(keys, answers)]
     if not parts:
-        return [None] * count
+        return [""] * count
     inner = parts[0] if len(parts) == 1 else [", ".join(filter(None, row)) for row in zip(*parts)]
-    return [f"{{{text}}}" if text else None for text in inner]
+    return [f"{{{text}}}" if text else "" for text in inner]
 
 
-def _insert(context: Context, columns: Mapping[str, Sequence[Any]], forms: list[str | None], epoch: int) -> None:
-    """New leads, given column by column, with their fit and their score rows."""
-    count = len(forms)
+def _insert(columns: Mapping[str, Sequence[Any]], points: Sequence[int], disqualifiers: Sequence[str | None],
+            forms: Sequence[str | None], epoch: int) -> None:
+    """New leads, given column by column with their fit, disqualify rule and form answers as
+    JSON (a blank may be "": it is stored as NULL), and their score rows."""
+    count = len(points)
     if not count:
         return
-    points, disqualifiers = context.scoring.fit_columns(columns, count)
-    texts = [[value or None for value in columns[name]] for name in TEXT_FIELDS]  # a blank is NULL
+    texts = [[value or None for value in columns[name]] for name in TEXT_FIELDS]
     stamps = [epoch] * count
     last_id = lead_store.max_id()
     lead_store.insert_columns(_OUT, [columns["email"], columns["email_display"], *texts, columns["company_size"],
-                                  columns["created_at"], forms, points, disqualifiers, stamps, stamps])
+                                     columns["created_at"], [text or None for text in forms], points,
+                                     [name or None for name in disqualifiers], stamps, stamps])
     scores.add_new_leads(last_id)
 
 
@@ -173,8 +190,9 @@ def _write(context: Context, overwrite: bool, keys: Sequence[str], chunk: _Chunk
     epoch = to_epoch(context.now())
     distinct = set(chunk.emails)
     known = lead_store.data_of(sorted(distinct), _SELECT)
-    if not known and len(distinct) == len(chunk.emails):  # all new, each once: column by column
-        _insert(context, chunk.columns(keys), _forms_json(keys, chunk.answers, len(chunk.emails)), epoch)
+    if not known and len(distinct) == len(chunk.emails):  # all new, each once: as the reader left them
+        assert chunk.points is not None and chunk.disqualifiers is not None and chunk.forms is not None  # sent stored
+        _insert(chunk.columns(keys), chunk.points, chunk.disqualifiers, chunk.forms, epoch)
         return Counter(inserted=len(chunk.emails))
     return _merge_chunk(context, overwrite, chunk.leads(keys), known, epoch)
 
@@ -201,8 +219,8 @@ def _merge_chunk(context: Context, overwrite: bool, chunk: list[Lead], known: di
             changed[email] = current
         report["updated"] += 1
     fresh = list(new.values())
-    _insert(context, _columns_of(fresh, ("email", "email_display", *DATA_FIELDS)), [_form_json(lead) for lead in fresh],
-            epoch)
+    columns = _columns_of(fresh, ("email", "email_display", *DATA_FIELDS))
+    _insert(columns, *context.scoring.fit_columns(columns, len(fresh)), [_form_json(lead) for lead in fresh], epoch)
     updated = list(changed.values())
     points, disqualifiers = context.scoring.fit_columns(_columns_of(updated, ("email", *DATA_FIELDS)), len(updated))
     lead_store.update_many((*_CHANGE, "updated_at"), [
@@ -332,10 +350,10 @@ def import_leads(context: Context, path: Path, mapping: Mapping[str, str] | None
             if progress is not None:
                 progress(read, source.position(), source.size)
             if len(chunk.emails) >= CHUNK:
-                send(chunk)
+                send(chunk.stored(context, keys))
                 chunk = _empty(keys)
         if chunk.emails:
-            send(chunk)
+            send(chunk.stored(context, keys))
         return read
 
     with job.running():
