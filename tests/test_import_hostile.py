@@ -815,3 +815,15 @@ def _leads(ws: Workspace) -> list[dict[str, Any]]:
         return [dict(row) for row in con.execute("SELECT * FROM lead ORDER BY id")]
     finally:
         con.close()
+
+
+def test_a_file_of_many_distinct_company_sizes(ws: Workspace) -> None:
+    # sizes are parsed once per distinct spelling, and the memory of them is bounded: the second
+    # block of 10,000 lines brings back the first's 9,000 sizes and 2,000 new ones, more than it keeps
+    rows = [f"lead{index}@acme.com,{1_000_000 + index if 18_000 <= index < 20_000 else index % 9_000}"
+            for index in range(21_000)]
+    report = imp(ws, "leads", write(ws, "leads.csv", lines("email,company_size", *rows)))
+    assert counts(report) == (21_000, 21_000, 0, 0, 0)
+    stored = {lead["email"]: lead["company_size"] for lead in _leads(ws)}
+    assert (stored["lead1@acme.com"], stored["lead10001@acme.com"], stored["lead19500@acme.com"],
+            stored["lead20999@acme.com"]) == (1, 1_001, 1_019_500, 20_999 % 9_000)

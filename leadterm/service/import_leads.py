@@ -268,6 +268,7 @@ def import_leads(context: Context, path: Path, mapping: Mapping[str, str] | None
             if len(sizes) + len(unseen) > 10_000:  # a file of many sizes: forget the older ones
                 sizes.clear()
                 sizes[""] = None
+                unseen = set(written) - sizes.keys()
             try:
                 sizes.update((text, parse_count(text, "company_size")) for text in unseen)
             except ValueProblem:
