@@ -209,6 +209,17 @@ def test_fit_column_by_column_agrees_with_lead_by_lead(leads):
     assert (points, names) == (expected_points, expected_names)
 
 
+def test_fit_column_by_column_over_more_values_than_it_remembers():
+    # values are remembered per rule up to 50,000; columns that overflow that, holding values
+    # met before, are still worked out in full (here: email domains, for the competitor rule)
+    model = model_of()
+    first = [f"jo@d{index}.com" for index in range(30_000)]
+    second = [*first[15_000:], *(f"jo@n{index}.com" for index in range(24_999)), "jo@rivalsoft.com"]
+    assert model.fit_columns({"email": first}, len(first))[1] == [None] * 30_000
+    points, names = model.fit_columns({"email": second}, len(second))
+    assert names == [None] * 39_999 + ["Competitor"] and points == [0] * 40_000
+
+
 # ---------------------------------------------------------------------------------------------
 # Disqualify rules
 # ---------------------------------------------------------------------------------------------

@@ -200,8 +200,9 @@ class ScoringModel:
         values = field_column(columns, match.field, count)
         unseen = set(values) - memo.keys()
         if unseen:
-            if len(memo) + len(unseen) > 50_000:
+            if len(memo) + len(unseen) > 50_000:  # forget the older values (and meet again those of these)
                 memo.clear()
+                unseen = set(values)
             memo.update((value, field_matches(match, {match.field: value})) for value in unseen)
         return list(map(memo.__getitem__, values))
 
