@@ -827,3 +827,32 @@ def test_a_file_of_many_distinct_company_sizes(ws: Workspace) -> None:
     stored = {lead["email"]: lead["company_size"] for lead in _leads(ws)}
     assert (stored["lead1@acme.com"], stored["lead10001@acme.com"], stored["lead19500@acme.com"],
             stored["lead20999@acme.com"]) == (1, 1_001, 1_019_500, 20_999 % 9_000)
+
+
+@pytest.mark.parametrize("odd", [False, True], ids=["clean file", "file read row by row"])
+def test_times_keep_whole_seconds_and_the_years_a_date_can_hold(ws: Workspace, odd: bool) -> None:
+    # a fraction of a second is dropped (the second it falls in, before 1970 too, and never
+    # rounded up to a second that does not exist); a time outside years 1-9999 once in UTC is a
+    # rejected row, not a value that breaks `show` and `export` later
+    blank = [""] if odd else []  # a blank line: read row by row
+    # each file of one kind of time, so that a clean one is read column by column
+    for name, rows, rejected in [
+        ("zoned", ["a@acme.com,1969-12-31T23:59:59.5Z", "c@acme.com,9999-12-31T23:59:59.999999Z"], []),
+        ("naive", ["b@acme.com,1960-01-01T00:00:00.25"], []),  # in New York: EST
+        ("early", ["e@acme.com,0001-01-01T00:00:00+01:00"],
+         ["created_at: out of range: '0001-01-01T00:00:00+01:00'"]),
+        ("late", ["d@acme.com,9999-12-31T23:59:59"],  # 04:59 on 1 January 10000 in UTC
+         ["created_at: out of range: '9999-12-31T23:59:59'"]),
+    ]:
+        report = imp(ws, "leads", write(ws, f"{name}.csv", lines("email,created_at", *blank, *rows)))
+        assert counts(report) == (len(rows), len(rows) - len(rejected), 0, 0, len(rejected))
+        assert (report["rejects_file"] is None) if not rejected else (
+            [reason for _, reason, *_ in rejects(report)] == rejected)
+    assert {lead["email"]: lead["created_at"] for lead in _leads(ws)} == {
+        "a@acme.com": -1, "b@acme.com": timegm((1960, 1, 1, 5, 0, 0)), "c@acme.com": timegm((9999, 12, 31, 23, 59, 59))}
+    events = write(ws, "events.csv", lines("email,type,occurred_at", *blank,
+                                           "a@acme.com,page_view,1969-12-31T23:59:59.5Z",
+                                           "a@acme.com,page_view,9999-12-31T23:59:59"))
+    report = imp(ws, "events", events)
+    assert counts(report)[1:] == (1, 0, 0, 1)
+    assert [event["occurred_at"] for event in show(ws, "a@acme.com")["events"]] == ["1969-12-31T23:59:59Z"]

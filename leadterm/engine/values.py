@@ -91,32 +91,44 @@ def parse_time(text: str, zone: tzinfo, what: str = "time") -> datetime:
     """ISO 8601 (offsets kept, naive read in ``zone``) or a US/European spreadsheet date."""
     raw = text.strip()
     try:
-        return parse_instant(raw, zone)
-    except InstantError:
-        pass
-    for pattern in _US_FORMATS:
         try:
-            value = datetime.strptime(raw, pattern)
-        except ValueError:
-            continue
-        return value.replace(tzinfo=zone).astimezone(UTC)
+            return parse_instant(raw, zone)
+        except InstantError:
+            pass
+        for pattern in _US_FORMATS:
+            try:
+                value = datetime.strptime(raw, pattern)
+            except ValueError:
+                continue
+            return value.replace(tzinfo=zone).astimezone(UTC)
+    except OverflowError:  # a moment of year 1 or 9999 that is outside them in UTC
+        raise ValueProblem(f"{what}: out of range: {raw!r}") from None
     raise ValueProblem(f"{what}: not a date-time: {raw!r}")
 
 
+#: The first and last whole seconds a datetime can hold (0001-01-01 and 9999-12-31, UTC).
+_FIRST_SECOND, _LAST_SECOND = -62_135_596_800, 253_402_300_799
+
+
 def epoch_of(text: str, zone: tzinfo, what: str = "time") -> int:
-    """``parse_time`` as epoch seconds, with a fast path for plain ISO 8601 (most event files)."""
+    """``parse_time`` as epoch seconds (a fraction of a second dropped), with a fast path for
+    plain ISO 8601 (most event files)."""
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        return int(parse_time(text, zone, what).timestamp())
+        value = parse_time(text, zone, what)
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone)
-    return int(value.timestamp())
+    seconds = int(value.replace(microsecond=0).timestamp())
+    if not _FIRST_SECOND <= seconds <= _LAST_SECOND:
+        raise ValueProblem(f"{what}: out of range: {text.strip()!r}")
+    return seconds
 
 
 def epochs_of(texts: list[str], zone: tzinfo) -> list[int] | None:
     """``epoch_of`` over a column of plain ISO 8601 times, in C-level passes; None when any is
-    not one (then each goes through ``epoch_of``), or when naive and zoned times are mixed."""
+    not one or is out of range (then each goes through ``epoch_of``), or when naive and zoned
+    times are mixed."""
     try:
         moments = list(map(datetime.fromisoformat, texts))
     except ValueError:
@@ -129,4 +141,9 @@ def epochs_of(texts: list[str], zone: tzinfo) -> list[int] | None:
         if len(zones) > 1:
             return None
         moments = list(map(partial(datetime.replace, tzinfo=zone), moments))
-    return list(map(int, map(datetime.timestamp, moments)))
+    if any(map(attrgetter("microsecond"), moments)):
+        moments = list(map(partial(datetime.replace, microsecond=0), moments))
+    seconds = list(map(int, map(datetime.timestamp, moments)))
+    if seconds and (min(seconds) < _FIRST_SECOND or max(seconds) > _LAST_SECOND):
+        return None
+    return seconds

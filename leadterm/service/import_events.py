@@ -28,7 +28,9 @@ from leadterm.engine.values import ValueProblem, clean_column, epoch_of, epochs_
 from leadterm.service.context import Context
 from leadterm.service.csvfile import Block, CsvSource
 from leadterm.service.scoring import fit_row
-from leadterm.service.importing import ImportReport, Pipeline, Progress, email_in_column, open_job, pack_texts, unpack
+from leadterm.service.importing import (
+    PROGRESS_EVERY, ImportReport, Pipeline, Progress, email_in_column, open_job, pack_texts, unpack,
+)
 from leadterm.store import events as event_store
 from leadterm.store import scores, write
 from leadterm.store import leads as lead_store
@@ -218,7 +220,7 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
                     reject(line, problem or "cannot be read", None, raw)
                 elif (row := check_row(line, values, reject)) is not None:
                     _append(chunk, row)
-            if progress is not None:
+            if progress is not None and (batch.__class__ is Block or read % PROGRESS_EVERY == 0):
                 progress(read, part.position(), part.size)
             if len(chunk.leads) >= CHUNK:
                 done = part.position()

@@ -27,7 +27,7 @@ from leadterm.engine.values import ValueProblem, clean_column, clean_text, epoch
 from leadterm.service.context import SYSTEM, Context
 from leadterm.service.csvfile import Block, CsvSource
 from leadterm.service.importing import (
-    ImportReport, Pipeline, Progress, email_in_column, open_job, pack_texts, unpack,
+    PROGRESS_EVERY, ImportReport, Pipeline, Progress, email_in_column, open_job, pack_texts, unpack,
 )
 from leadterm.store import journal, scores
 from leadterm.store import leads as lead_store
@@ -348,7 +348,7 @@ def import_leads(context: Context, path: Path, mapping: Mapping[str, str] | None
                     reject(line, problem or "cannot be read", None, raw)
                 elif (row := check_row(line, values, reject)) is not None:
                     _append(chunk, row)
-            if progress is not None:
+            if progress is not None and (batch.__class__ is Block or read % PROGRESS_EVERY == 0):
                 progress(read, source.position(), source.size)
             if len(chunk.emails) >= CHUNK:
                 send(chunk.stored(context, keys))

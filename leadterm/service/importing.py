@@ -33,7 +33,7 @@ from leadterm.service.csvfile import CsvSource, RejectWriter
 from leadterm.service.errors import Invalid
 from leadterm.store import forget_inherited_connection, thread_connection, write
 
-__all__ = ["ImportReport", "Progress", "Job", "open_job", "Pipeline", "run_pipeline", "email_in_column", "pack_texts", "unpack", "CHUNK"]
+__all__ = ["ImportReport", "Progress", "Job", "open_job", "Pipeline", "run_pipeline", "email_in_column", "pack_texts", "unpack", "CHUNK", "PROGRESS_EVERY"]
 
 CHUNK = 50_000
 PROGRESS_EVERY = 10_000
