@@ -2,12 +2,12 @@
 
 Built like the events import. The reader (this process) splits clean stretches of the file into
 columns and cleans and checks them column by column with C-level functions (each distinct
-company size parsed once), row by row only where a block needs a closer look, and hands chunks
-of whole blocks, column by column, to a writer (on Linux a forked process, so that neither waits
-for the other's GIL). The writer commits each chunk in a transaction of its own: new leads go in
-thousands to a statement, their fit computed column by column; a chunk where a lead is already
-known, or an email comes twice, is merged lead by lead.
-"""
+company size parsed once), row by row only where a block needs a closer look; it works out what
+is stored of a new lead (fit and disqualify rule, once per distinct value, and form answers as
+JSON) and hands chunks of whole blocks, column by column, to a writer (on Linux a forked process,
+so that neither waits for the other's GIL). The two halves take about as long. The writer
+commits each chunk in a transaction of its own: new leads go in thousands to a statement; a
+chunk where a lead is already known, or an email comes twice, is merged lead by lead."""
 
 from __future__ import annotations
 

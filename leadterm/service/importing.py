@@ -396,10 +396,11 @@ def _picklable(error: BaseException) -> BaseException:
     return error
 
 
-def run_pipeline(items: Iterable[T], write: Callable[[list[T]], Mapping[str, int] | None], size: int = CHUNK,
-                 process: bool = False) -> Counter[str]:
-    """Send ``items`` in chunks of ``size`` through a Pipeline; returns the counts ``write`` returned, summed."""
-    with Pipeline(write, process=process) as pipe:
+def run_pipeline(items: Iterable[T], write: Callable[[list[T]], Mapping[str, int] | None],
+                 size: int = CHUNK) -> Counter[str]:
+    """Send ``items`` in chunks of ``size`` through a Pipeline (its writer a thread); returns the
+    counts ``write`` returned, summed."""
+    with Pipeline(write) as pipe:
         chunk: list[T] = []
         for item in items:
             chunk.append(item)
