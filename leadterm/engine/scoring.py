@@ -198,13 +198,15 @@ class ScoringModel:
     def _column_matches(match: FieldMatch, memo: dict[Any, bool], columns: Mapping[str, Sequence[Any]],
                         count: int) -> list[bool]:
         values = field_column(columns, match.field, count)
-        unseen = set(values) - memo.keys()
-        if unseen:
+        hits = list(map(memo.get, values))  # None: not met yet
+        if None in hits:
+            unseen = set(values) - memo.keys()
             if len(memo) + len(unseen) > 50_000:  # forget the older values (and meet again those of these)
                 memo.clear()
                 unseen = set(values)
             memo.update((value, field_matches(match, {match.field: value})) for value in unseen)
-        return list(map(memo.__getitem__, values))
+            hits = list(map(memo.__getitem__, values))
+        return hits
 
     @staticmethod
     def _matches(match: FieldMatch, memo: dict[Any, bool], fields: Mapping[str, Any]) -> bool:
