@@ -204,3 +204,22 @@ def test_backup_refuses_an_existing_target(ws: Workspace) -> None:
     assert result.code == 1
     assert "already exists" in result.err
     assert target.read_bytes() == b"keep me"
+
+
+@pytest.mark.parametrize("limit", [32_766, 999], ids=["SQLite 3.32 on", "an older SQLite's 999 parameters"])
+@pytest.mark.parametrize("rows", [0, 1, 1_881, 1_882, 1_883, 3_764, 3_765])
+def test_rows_given_column_by_column_go_in_whole_and_in_order(db_path: Path, rows: int, limit: int) -> None:
+    # 1,882 rows of 17 columns to a statement (32,000 parameters), fewer when SQLite allows fewer
+    from leadterm.store.db import insert_columns
+
+    db = open_database(db_path)
+    db.connection().setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, limit)
+    names = [f"c{index}" for index in range(17)]
+    db.execute_sql(f"CREATE TEMP TABLE wide ({', '.join(names)})")
+    columns = [[f"{row}.{column}" for row in range(rows)] for column in range(17)]
+    with write():
+        insert_columns("temp.wide", names, columns)
+    stored = db.execute_sql(f"SELECT {', '.join(names)} FROM temp.wide ORDER BY rowid").fetchall()
+    assert stored == list(zip(*columns))
+    with pytest.raises(ValueError, match="lengths"):
+        insert_columns("temp.wide", names, [*columns[:16], columns[16] + ["one too many"]])

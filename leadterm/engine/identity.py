@@ -49,7 +49,8 @@ def normalize_emails(column: list[str]) -> list[str] | None:
         return None
     if not _SHAPES.fullmatch(joined):
         return None
-    return joined.lower().split("\n")
+    normal = joined.lower().split("\n")
+    return normal if len(normal) == len(column) else None  # a value holding a line break splits in two
 
 
 def is_email(raw: str | None) -> bool:

@@ -76,10 +76,13 @@ def parse_count(text: str, what: str = "number") -> int:
     cleaned = raw.replace("\u00a0", " ").lower().removesuffix("employees").strip()
     cleaned = cleaned.rstrip("+").strip()
     count = None
-    if re.fullmatch(r"\d+(?:[ ,]\d{3})*(?:\.0+)?", cleaned):
-        count = int(cleaned.replace(",", "").replace(" ", "").split(".")[0])
-    elif band := re.fullmatch(r"(\d[\d,]*)\s*(?:-|–|to)\s*(\d[\d,]*)", cleaned):
-        count = int(band.group(1).replace(",", ""))
+    try:
+        if re.fullmatch(r"\d+(?:[ ,]\d{3})*(?:\.0+)?", cleaned):
+            count = int(cleaned.replace(",", "").replace(" ", "").split(".")[0])
+        elif band := re.fullmatch(r"(\d[\d,]*)\s*(?:-|–|to)\s*(\d[\d,]*)", cleaned):
+            count = int(band.group(1).replace(",", ""))
+    except ValueError:  # more digits than int() will read (4,300): far too large anyway
+        raise ValueProblem(f"{what}: too large: {raw[:40]!r}...") from None
     if count is None:
         raise ValueProblem(f"{what}: not a whole number: {raw!r}")
     if count > _LARGEST:

@@ -26,11 +26,9 @@ from leadterm.engine.columns import EVENT_COLUMNS
 from leadterm.engine.identity import EmailError, normalize_email
 from leadterm.engine.values import ValueProblem, clean_column, epoch_of, epochs_of, from_spreadsheet
 from leadterm.service.context import Context
-from leadterm.service.csvfile import Block, CsvSource
+from leadterm.service.csvfile import Block
 from leadterm.service.scoring import fit_row
-from leadterm.service.importing import (
-    PROGRESS_EVERY, ImportReport, Pipeline, Progress, email_in_column, open_job, pack_texts, unpack,
-)
+from leadterm.service.importing import ImportReport, Pipeline, Progress, email_in_column, open_job, pack_texts, unpack
 from leadterm.store import events as event_store
 from leadterm.store import scores, write
 from leadterm.store import leads as lead_store
@@ -172,8 +170,9 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
         details = [""] * block.count if detail_at is None else columns_[detail_at]  # cleaned by the writer
         return _Chunk(leads, columns_[type_at], epochs, details)
 
-    def check_row(line: int, values: list[str], reject: Callable[..., None]) -> Row | None:
+    def check_row(line: int, values: list[str]) -> Row | None:
         """The careful path: one row checked field by field; None when it was refused."""
+        reject = job.reject
         if len(values) != width:
             reject(line, f"has {len(values)} fields, the header has {width}", values)
             return None
@@ -196,39 +195,22 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
             return None
         return (lead, values[type_at], at, values[detail_at] if detail_at is not None else "")
 
-    def read_rows(part: CsvSource, reject: Callable[..., None], send: Callable[[_Chunk], None],
-                  progress: Progress | None) -> int:
-        """Read the file, sending chunks of good rows to the writer; returns how many rows were read."""
+    def read_rows(send: Callable[[_Chunk], None]) -> None:
+        """Read the file, sending chunks of good rows to the writer."""
         known.update(lead_store.email_ids())
-        read = 0
         chunk = _Chunk([], [], [], [])
-        for batch in part.batches(looks_like_row):
-            if isinstance(batch, Block):
-                read += batch.count
-                converted = plain_block(batch)
-                if converted is None:
-                    for offset, values in enumerate(batch.rows()):
-                        if (row := check_row(batch.first_line + offset, values, reject)) is not None:
-                            _append(chunk, row)
-                else:
-                    for column, values in zip(chunk[:4], converted[:4]):
-                        column.extend(values)
+        for block, row in job.converted(looks_like_row, plain_block, check_row):
+            if block is not None:
+                for column, values in zip(chunk[:4], block[:4]):
+                    column.extend(values)
             else:
-                read += 1
-                line, values, problem, raw = batch
-                if values is None:
-                    reject(line, problem or "cannot be read", None, raw)
-                elif (row := check_row(line, values, reject)) is not None:
-                    _append(chunk, row)
-            if progress is not None and (batch.__class__ is Block or read % PROGRESS_EVERY == 0):
-                progress(read, part.position(), part.size)
+                _append(chunk, row)
             if len(chunk.leads) >= CHUNK:
-                done = part.position()
-                send(chunk._replace(rest=(part.size - done) * read // max(done, 1)))
+                done = source.position()
+                send(chunk._replace(rest=(source.size - done) * job.report.read // max(done, 1)))
                 chunk = _Chunk([], [], [], [])
         if chunk.leads:
             send(chunk)
-        return read
 
     report = job.report
 
@@ -260,7 +242,7 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
     with job.running():
         with Pipeline(write_chunk, bulk=True, per_commit=PER_COMMIT, min_commit=MIN_COMMIT, near_end=near_end,
                       commit=commit_staged, process=True) as pipe:
-            report.read += read_rows(job.source, job.reject, pipe.send, progress)
+            read_rows(pipe.send)
         counts = pipe.counts
         report.add({**counts, "duplicates": counts["staged"] - counts["inserted"]})
     return report

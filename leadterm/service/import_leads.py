@@ -6,7 +6,7 @@ company size parsed once), row by row only where a block needs a closer look; it
 is stored of a new lead (fit and disqualify rule, once per distinct value, and form answers as
 JSON) and hands chunks of whole blocks, column by column, to a writer (on Linux a forked process,
 so that neither waits for the other's GIL). The two halves take about as long. The writer
-commits each chunk in a transaction of its own: new leads go in thousands to a statement; a
+commits each chunk in a transaction of its own: new leads go 1,882 to a statement; a
 chunk where a lead is already known, or an email comes twice, is merged lead by lead."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import json
 from array import array
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from json.encoder import encode_basestring  # type: ignore[attr-defined]  # what json.dumps(ensure_ascii=False) uses
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -25,10 +26,8 @@ from leadterm.engine.lifecycle import DISQUALIFIED, LEAD
 from leadterm.engine.times import to_epoch
 from leadterm.engine.values import ValueProblem, clean_column, clean_text, epoch_of, epochs_of, parse_count
 from leadterm.service.context import SYSTEM, Context
-from leadterm.service.csvfile import Block, CsvSource
-from leadterm.service.importing import (
-    PROGRESS_EVERY, ImportReport, Pipeline, Progress, email_in_column, open_job, pack_texts, unpack,
-)
+from leadterm.service.csvfile import Block
+from leadterm.service.importing import ImportReport, Pipeline, Progress, email_in_column, open_job, pack_texts, unpack
 from leadterm.store import journal, scores
 from leadterm.store import leads as lead_store
 
@@ -58,7 +57,8 @@ class _Chunk(NamedTuple):
     """Leads column by column, cleaned as in ``Row``; once ``stored``, with what the reader
     works out for the writer to store (their fit, disqualify rule and form answers as JSON).
     Pickled (to a forked writer) with each text column as one string (``pack_texts``) and the
-    points as an array, so that neither side handles every value one by one."""
+    points as an array, so that neither side handles each text or point one by one (the sizes
+    and creation times, numbers or None, are pickled as lists)."""
 
     emails: list[str]
     shown: list[str]
@@ -84,10 +84,10 @@ class _Chunk(NamedTuple):
                                  array("q", self.points)))
 
     @staticmethod
-    def _unpack(count: int, forms: int, texts: list[Any], sizes: list[int | None], created: list[int | None],
-                points: array) -> _Chunk:
+    def _unpack(count: int, form_columns: int, texts: list[Any], sizes: list[int | None],
+                created: list[int | None], points: array) -> _Chunk:
         emails, shown, disqualifiers, jsons, *columns = (unpack(column, count) for column in texts)
-        split = len(columns) - forms
+        split = len(columns) - form_columns
         return _Chunk(emails, shown, columns[:split], sizes, created, columns[split:], points.tolist(),
                       disqualifiers, jsons)
 
@@ -187,18 +187,21 @@ def _insert(columns: Mapping[str, Sequence[Any]], points: Sequence[int], disqual
 def _write(context: Context, overwrite: bool, keys: Sequence[str], chunk: _Chunk) -> Counter[str]:
     """One chunk, in the pipeline's transaction (in the writer: on Linux a forked process, so it
     returns what it counted: ``inserted``, ``duplicates``, ``updated``, ``changed.FIELD``)."""
-    epoch = to_epoch(context.now())
+    now = context.now()
+    epoch = to_epoch(now)
     distinct = set(chunk.emails)
     known = lead_store.data_of(sorted(distinct), _SELECT)
     if not known and len(distinct) == len(chunk.emails):  # all new, each once: as the reader left them
         assert chunk.points is not None and chunk.disqualifiers is not None and chunk.forms is not None  # sent stored
         _insert(chunk.columns(keys), chunk.points, chunk.disqualifiers, chunk.forms, epoch)
         return Counter(inserted=len(chunk.emails))
-    return _merge_chunk(context, overwrite, chunk.leads(keys), known, epoch)
+    return _merge_chunk(context, overwrite, chunk.leads(keys), known, now)
 
 
-def _merge_chunk(context: Context, overwrite: bool, chunk: list[Lead], known: dict[str, Lead], epoch: int) -> Counter[str]:
+def _merge_chunk(context: Context, overwrite: bool, chunk: list[Lead], known: dict[str, Lead],
+                 now: datetime) -> Counter[str]:
     """A chunk lead by lead: a known email (or one met earlier in the chunk) is merged."""
+    epoch = to_epoch(now)
     report: Counter[str] = Counter()
     new: dict[str, Lead] = {}
     changed: dict[str, Lead] = {}
@@ -231,7 +234,6 @@ def _merge_chunk(context: Context, overwrite: bool, chunk: list[Lead], known: di
     # a disqualified lead is reconsidered when its data changes
     revived = [lead for lead in updated if lead["stage"] == DISQUALIFIED]
     lead_store.update_many(("stage", "stage_reason", "updated_at"), [(LEAD, None, epoch, lead["id"]) for lead in revived])
-    now = context.now()
     journal.record_many((lead["id"], now, SYSTEM, "recycled", "its data changed (import)", None, None) for lead in revived)
     return report
 
@@ -300,8 +302,9 @@ def import_leads(context: Context, path: Path, mapping: Mapping[str, str] | None
         answers = [answers_of(columns, indexes) for indexes in answer_at]
         return _Chunk(emails, columns[email_at], texts, counts, times, answers)
 
-    def check_row(line: int, values: list[str], reject: Callable[..., None]) -> Row | None:
+    def check_row(line: int, values: list[str]) -> Row | None:
         """The careful path: one row checked field by field; None when it was refused."""
+        reject = job.reject
         if len(values) != width:
             reject(line, f"has {len(values)} fields, the header has {width}", values)
             return None
@@ -327,38 +330,22 @@ def import_leads(context: Context, path: Path, mapping: Mapping[str, str] | None
             answers.append(answer)
         return email, written or email, texts, count, at, answers
 
-    def read_rows(source: CsvSource, reject: Callable[..., None], send: Callable[[_Chunk], None]) -> int:
-        """Read the file, sending chunks of good rows to the writer; returns how many rows were read."""
-        read = 0
+    def read_rows(send: Callable[[_Chunk], None]) -> None:
+        """Read the file, sending chunks of good rows to the writer."""
         chunk = _empty(keys)
-        for batch in source.batches(email_in_column(email_at)):
-            if isinstance(batch, Block):
-                read += batch.count
-                converted = plain_block(batch)
-                if converted is None:
-                    for offset, values in enumerate(batch.rows()):
-                        if (row := check_row(batch.first_line + offset, values, reject)) is not None:
-                            _append(chunk, row)
-                else:
-                    _extend(chunk, converted)
+        for block, row in job.converted(email_in_column(email_at), plain_block, check_row):
+            if block is not None:
+                _extend(chunk, block)
             else:
-                read += 1
-                line, values, problem, raw = batch
-                if values is None:
-                    reject(line, problem or "cannot be read", None, raw)
-                elif (row := check_row(line, values, reject)) is not None:
-                    _append(chunk, row)
-            if progress is not None and (batch.__class__ is Block or read % PROGRESS_EVERY == 0):
-                progress(read, source.position(), source.size)
+                _append(chunk, row)
             if len(chunk.emails) >= CHUNK:
                 send(chunk.stored(context, keys))
                 chunk = _empty(keys)
         if chunk.emails:
             send(chunk.stored(context, keys))
-        return read
 
     with job.running():
         with Pipeline(lambda chunk: _write(context, overwrite, keys, chunk), process=True) as pipe:
-            job.report.read += read_rows(job.source, job.reject, pipe.send)
+            read_rows(pipe.send)
         job.report.add(pipe.counts)
     return job.report

@@ -29,7 +29,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from leadterm.engine.columns import ColumnError, ColumnMap, header_key, map_columns
 from leadterm.engine.identity import is_email
-from leadterm.service.csvfile import CsvSource, RejectWriter
+from leadterm.service.csvfile import Block, CsvSource, RejectWriter
 from leadterm.service.errors import Invalid
 from leadterm.store import forget_inherited_connection, thread_connection, write
 
@@ -39,6 +39,8 @@ CHUNK = 50_000
 PROGRESS_EVERY = 10_000
 T = TypeVar("T")
 C = TypeVar("C")  # what a Pipeline carries: a chunk of rows
+B = TypeVar("B")  # a clean block, converted
+R = TypeVar("R")  # a row, converted
 
 
 class Progress(Protocol):
@@ -115,6 +117,34 @@ class Job(Generic[T]):
                 yield line, values
         finally:
             report.read = count
+
+    def converted(self, looks_like_row: Callable[[list[str]], bool], convert: Callable[[Block], B | None],
+                  check: Callable[[int, list[str]], R | None]) -> Iterator[tuple[B, None] | tuple[None, R]]:
+        """The file's good rows, converted: (block, None) for a clean Block as ``convert`` makes
+        it whole, or (None, row) one by one through ``check`` (which rejects what it refuses,
+        giving None) for every record outside clean blocks and for a block that ``convert``
+        would not take (None: a row in it needs a closer look). Unreadable records go straight
+        to the rejects. Counts what it reads in the report as it goes, and shows progress."""
+        report, progress, source = self.report, self.progress, self.source
+        for batch in source.batches(looks_like_row):
+            if batch.__class__ is Block:
+                report.read += batch.count
+                block = convert(batch)
+                if block is not None:
+                    yield block, None
+                else:
+                    for offset, values in enumerate(batch.rows()):
+                        if (row := check(batch.first_line + offset, values)) is not None:
+                            yield None, row
+            else:
+                report.read += 1
+                line, values, problem, raw = batch
+                if values is None:
+                    self.reject(line, problem or "cannot be read", None, raw)
+                elif (row := check(line, values)) is not None:
+                    yield None, row
+            if progress is not None and (batch.__class__ is Block or report.read % PROGRESS_EVERY == 0):
+                progress(report.read, source.position(), source.size)
 
     @contextmanager
     def running(self) -> Iterator[ImportReport]:
