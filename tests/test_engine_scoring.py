@@ -198,6 +198,11 @@ def test_fit_column_by_column_agrees_with_lead_by_lead(leads):
         "form.budget": [budget for *_, budget, _ in leads],
         "form.Team Size": [team for *_, team in leads],
     }
+    shared = model_of(data)  # lead by lead first, then by columns: one memory of values for both
+    for title, size, industry, email, budget, team in leads[::2]:
+        shared.fit_points({"title": title, "company_size": size, "industry": industry, "email": email,
+                           "form": {"budget": budget, "Team Size": team}})
+    assert shared.fit_columns(columns, len(leads)) == model.fit_columns(columns, len(leads))
     points, names = model.fit_columns(columns, len(leads))
     expected_points, expected_names = [], []
     for title, size, industry, email, budget, team in leads:
