@@ -16,6 +16,7 @@ from typing import Any
 
 from leadterm.config.schema import BehaviourRule, DisqualifyRule, FieldMatch, Scoring, Tiers
 from leadterm.engine.matching import field_column, field_matches, field_value
+from leadterm.engine.values import each_distinct
 
 __all__ = ["Activity", "CompiledDecay", "CompiledRule", "Evaluation", "Driver", "EventFact", "Score", "ScoringModel"]
 
@@ -197,16 +198,8 @@ class ScoringModel:
     @staticmethod
     def _column_matches(match: FieldMatch, memo: dict[Any, bool], columns: Mapping[str, Sequence[Any]],
                         count: int) -> list[bool]:
-        values = field_column(columns, match.field, count)
-        hits = list(map(memo.get, values))  # None: not met yet
-        if None in hits:
-            unseen = set(values) - memo.keys()
-            if len(memo) + len(unseen) > 50_000:  # forget the older values (and meet again those of these)
-                memo.clear()
-                unseen = set(values)
-            memo.update((value, field_matches(match, {match.field: value})) for value in unseen)
-            hits = list(map(memo.__getitem__, values))
-        return hits
+        return each_distinct(field_column(columns, match.field, count),
+                             lambda value: field_matches(match, {match.field: value}), memo)
 
     @staticmethod
     def _matches(match: FieldMatch, memo: dict[Any, bool], fields: Mapping[str, Any]) -> bool:

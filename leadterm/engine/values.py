@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from datetime import datetime, tzinfo
 from functools import partial
+from itertools import repeat
 from operator import attrgetter
+from typing import Any
 
 from leadterm.engine.times import UTC, InstantError, parse_instant
 
-__all__ = ["parse_count", "parse_time", "epoch_of", "epochs_of", "clean_text", "clean_column", "ValueProblem", "to_spreadsheet", "from_spreadsheet"]
+__all__ = ["parse_count", "parse_time", "epoch_of", "epochs_of", "clean_text", "clean_column", "each_distinct", "ValueProblem", "to_spreadsheet", "from_spreadsheet"]
 
 
 class ValueProblem(ValueError):
@@ -64,6 +67,26 @@ def clean_column(values: list[str]) -> list[str]:
     if "\n'" in "\n" + "\n".join(values):  # a cell starting with ' (one C-level search)
         values = list(map(from_spreadsheet, values))
     return values
+
+
+_UNSEEN = object()
+
+
+def each_distinct(values: Sequence[Any], function: Callable[[Any], Any], memo: dict[Any, Any],
+                  limit: int = 50_000) -> list[Any]:
+    """``function`` of each value, called once per distinct value: ``memo`` keeps the results
+    from call to call (all forgotten when it would grow past ``limit``), and a column whose
+    values were all met before costs one C-level lookup pass. What ``function`` raises is raised.
+    """
+    results = list(map(memo.get, values, repeat(_UNSEEN)))
+    if _UNSEEN in results:
+        unseen = set(values) - memo.keys()
+        if len(memo) + len(unseen) > limit:  # forget the older values (and meet again those of these)
+            memo.clear()
+            unseen = set(values)
+        memo.update((value, function(value)) for value in unseen)
+        results = list(map(memo.__getitem__, values))
+    return results
 
 
 _LARGEST = 2**63 - 1  # what the database can hold

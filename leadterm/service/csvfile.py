@@ -299,15 +299,6 @@ class CsvSource:
     def _reader(self, lines: Iterator[str]) -> Any:
         return csv.reader(lines, delimiter=self.delimiter, strict=False)
 
-    def records(self, looks_like_row: Callable[[list[str]], bool] | None = None) -> Iterator[Record]:
-        """Each data record as (line, values, problem, raw), one by one (see ``batches``)."""
-        for batch in self.batches(looks_like_row):
-            if isinstance(batch, Block):
-                for offset, values in enumerate(batch.rows()):
-                    yield (batch.first_line + offset, values, None, "")
-            else:
-                yield batch
-
     def batches(self, looks_like_row: Callable[[list[str]], bool] | None = None,
                 size: int = 10_000) -> Iterator[Block | Record]:
         """The data records, as Blocks of plain rows where the file is clean, and one by one as

@@ -47,20 +47,24 @@ def import_accounts(context: Context, path: Path, mapping: Mapping[str, str] | N
         except ValueProblem:
             return False
 
-    def parsed() -> Iterator[Account]:
-        for line, values in job.rows(looks_like_row):
-            try:
-                if len(values) != width:
-                    raise ValueProblem(f"has {len(values)} fields, the header has {width}")
-                domain = normalize_domain(values[columns["domain"]])
-                name = clean_text(values[columns["name"]]) if "name" in columns else None
-                owner = clean_text(values[columns["owner"]]) if "owner" in columns else None
-                if owner is not None and context.config.rep(owner) is None:
-                    raise ValueProblem(f"owner: {owner!r} is not a rep (reps: {reps})")
-            except ValueProblem as problem:
-                job.reject(line, str(problem), values)
-                continue
-            yield domain, name, owner
+    def check_row(line: int, values: list[str]) -> Account | None:
+        """One row checked; None when it was refused."""
+        try:
+            if len(values) != width:
+                raise ValueProblem(f"has {len(values)} fields, the header has {width}")
+            domain = normalize_domain(values[columns["domain"]])
+            name = clean_text(values[columns["name"]]) if "name" in columns else None
+            owner = clean_text(values[columns["owner"]]) if "owner" in columns else None
+            if owner is not None and context.config.rep(owner) is None:
+                raise ValueProblem(f"owner: {owner!r} is not a rep (reps: {reps})")
+        except ValueProblem as problem:
+            job.reject(line, str(problem), values)
+            return None
+        return domain, name, owner
+
+    def parsed() -> Iterator[Account]:  # accounts files are small: no block is taken whole
+        for _, account in job.converted(looks_like_row, lambda block: None, check_row):
+            yield account
 
     def write_chunk(chunk: list[Account]) -> Counter[str]:  # in the pipeline's transaction
         now = int(context.now().timestamp())

@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 
 from leadterm.engine.columns import EVENT_COLUMNS
 from leadterm.engine.identity import EmailError, normalize_email
-from leadterm.engine.values import ValueProblem, clean_column, epoch_of, epochs_of, from_spreadsheet
+from leadterm.engine.values import ValueProblem, clean_column, each_distinct, epoch_of, epochs_of, from_spreadsheet
 from leadterm.service.context import Context
 from leadterm.service.csvfile import Block
 from leadterm.service.scoring import fit_row
@@ -99,15 +99,6 @@ def _kind(written: str) -> str:
     return from_spreadsheet(written.strip()).casefold()
 
 
-def _kinds(written: list[str], folded: dict[str, str]) -> list[str]:
-    """``_kind`` of each, once per distinct value (``folded`` remembers them)."""
-    kinds = list(map(folded.get, written))
-    if None in kinds:
-        folded.update((value, _kind(value)) for value in set(written) - folded.keys())
-        kinds = list(map(folded.__getitem__, written))
-    return kinds
-
-
 def import_events(context: Context, path: Path, mapping: Mapping[str, str] | None = None,
                   create_leads: bool = False, progress: Progress | None = None) -> ImportReport:
     job = open_job("events", path, EVENT_COLUMNS, ("email", "type", "occurred_at"), mapping, progress)
@@ -141,7 +132,7 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
     good_kinds: set[str] = set()  # types as written that are fine as they are (a handful)
 
     def kinds_fine(written: list[str]) -> bool:
-        """Is every type present and unprotected? (The writer folds them: ``_kinds``.)"""
+        """Is every type present and unprotected? (The writer folds them: ``_kind``.)"""
         if not good_kinds.issuperset(written):
             for value in set(written) - good_kinds:
                 kind = value.strip()
@@ -226,7 +217,8 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
         if create_leads:
             with write():
                 leads, created = _create_leads(context, leads, int(context.now().timestamp()))
-        event_store.stage(leads, _kinds(chunk.kinds, kinds_folded), chunk.times, clean_column(chunk.details))
+        kinds = each_distinct(chunk.kinds, _kind, kinds_folded)
+        event_store.stage(leads, kinds, chunk.times, clean_column(chunk.details))
         named.update(leads)
         return {"staged": len(leads), "leads_created": created}
 

@@ -24,7 +24,9 @@ from leadterm.engine.columns import LEAD_COLUMNS
 from leadterm.engine.identity import EmailError, normalize_email, normalize_emails
 from leadterm.engine.lifecycle import DISQUALIFIED, LEAD
 from leadterm.engine.times import to_epoch
-from leadterm.engine.values import ValueProblem, clean_column, clean_text, epoch_of, epochs_of, parse_count
+from leadterm.engine.values import (
+    ValueProblem, clean_column, clean_text, each_distinct, epoch_of, epochs_of, parse_count,
+)
 from leadterm.service.context import SYSTEM, Context
 from leadterm.service.csvfile import Block
 from leadterm.service.importing import ImportReport, Pipeline, Progress, email_in_column, open_job, pack_texts, unpack
@@ -171,17 +173,15 @@ def _forms_json(keys: Sequence[str], answers: list[list[str]], count: int) -> li
 def _insert(columns: Mapping[str, Sequence[Any]], points: Sequence[int], disqualifiers: Sequence[str | None],
             forms: Sequence[str | None], epoch: int) -> None:
     """New leads, given column by column with their fit, disqualify rule and form answers as
-    JSON (a blank may be "": it is stored as NULL), and their score rows."""
+    JSON (a blank may be "": it is stored as NULL)."""
     count = len(points)
     if not count:
         return
     texts = [[value or None for value in columns[name]] for name in TEXT_FIELDS]
     stamps = [epoch] * count
-    last_id = lead_store.max_id()
     lead_store.insert_columns(_OUT, [columns["email"], columns["email_display"], *texts, columns["company_size"],
                                      columns["created_at"], [text or None for text in forms], points,
                                      [name or None for name in disqualifiers], stamps, stamps])
-    scores.add_new_leads(last_id)
 
 
 def _write(context: Context, overwrite: bool, keys: Sequence[str], chunk: _Chunk) -> Counter[str]:
@@ -255,7 +255,10 @@ def import_leads(context: Context, path: Path, mapping: Mapping[str, str] | None
     answer_at = [[index for index, name in job.columns.extra.items() if name == key] for key in keys]
     width = len(job.source.headers)
     zone = context.config.calendar.zone
-    sizes: dict[str, int | None] = {"": None}  # company size as written (cleaned) → as stored
+    sizes: dict[str, int | None] = {}  # company size as written (cleaned) → as stored
+
+    def size_of(text: str) -> int | None:
+        return parse_count(text, "company_size") if text else None
 
     def answers_of(columns: list[list[str]], indexes: list[int]) -> list[str]:
         answers = clean_column(columns[indexes[0]])
@@ -265,17 +268,10 @@ def import_leads(context: Context, path: Path, mapping: Mapping[str, str] | None
 
     def sizes_of(written: list[str]) -> list[int | None] | None:
         """Company sizes, each distinct one parsed once; None when one is not a number."""
-        unseen = set(written) - sizes.keys()
-        if unseen:
-            if len(sizes) + len(unseen) > 10_000:  # a file of many sizes: forget the older ones
-                sizes.clear()
-                sizes[""] = None
-                unseen = set(written) - sizes.keys()
-            try:
-                sizes.update((text, parse_count(text, "company_size")) for text in unseen)
-            except ValueProblem:
-                return None
-        return list(map(sizes.__getitem__, written))
+        try:
+            return each_distinct(written, size_of, sizes, limit=10_000)
+        except ValueProblem:
+            return None
 
     def times_of(written: list[str]) -> list[int | None] | None:
         """Creation times (None when blank); None when one is not plain ISO 8601."""

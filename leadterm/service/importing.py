@@ -3,8 +3,9 @@
 A reader (the calling thread) parses and checks rows and sends chunks of good ones to a writer
 (a thread, or for leads and events on Linux a forked process) that commits them in
 ``BEGIN IMMEDIATE`` transactions of a chunk or a few. SQLite does its B-tree work without
-holding the GIL, so parsing the next chunk overlaps writing this one; each transaction is all or nothing, and every
-import is idempotent, so running an interrupted import again ends in the same state.
+holding the GIL, so parsing the next chunk overlaps writing this one; each transaction is all
+or nothing, and every import is idempotent, so running an interrupted import again ends in the
+same state.
 """
 
 from __future__ import annotations
@@ -100,23 +101,6 @@ class Job(Generic[T]):
 
     def reject(self, line: int, reason: str, values: list[str] | None, raw: str = "") -> None:
         self.rejects.add(line, reason, values, raw)
-
-    def rows(self, looks_like_row: Callable[[list[str]], bool] | None) -> Iterator[tuple[int, list[str]]]:
-        """(line, values) of every readable record, counted as read; unreadable ones go
-        straight to the rejects."""
-        report, progress, source, reject = self.report, self.progress, self.source, self.rejects.add
-        count = report.read
-        try:
-            for line, values, problem, raw in source.records(looks_like_row):
-                count += 1
-                if values is None:
-                    reject(line, problem or "cannot be read", None, raw)
-                    continue
-                if progress is not None and count % PROGRESS_EVERY == 0:
-                    progress(count, source.position(), source.size)
-                yield line, values
-        finally:
-            report.read = count
 
     def converted(self, looks_like_row: Callable[[list[str]], bool], convert: Callable[[Block], B | None],
                   check: Callable[[int, list[str]], R | None]) -> Iterator[tuple[B, None] | tuple[None, R]]:

@@ -164,8 +164,11 @@ def create_bare(leads: Sequence[tuple[str, str, int, str | None]], now: int) -> 
 
 
 def insert_columns(columns: Sequence[str], values: Sequence[Sequence[Any]]) -> None:
-    """Insert leads given column by column: ``values[i]`` holds column ``columns[i]`` of each."""
+    """Insert leads given column by column (``values[i]`` holds column ``columns[i]`` of each),
+    with their score rows, due at once."""
+    last = max_id()
     _insert_columns("lead", columns, values)
+    scores.add_new_leads(last)
 
 
 def email_ids() -> dict[str, int]:
