@@ -11,15 +11,18 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
+from itertools import product
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from leadterm.engine.values import clean_text
 from leadterm.service.csvfile import Block, CsvSource
 
 # a CR only before a LF: a lone CR ends a record even inside a field the csv module writes unquoted
-FIELD = st.lists(st.sampled_from([*"ab ,;\t\"'\n=é", "\r\n"]), max_size=6).map("".join)
+# (and white space of other kinds, which trimming removes: no-break, ideographic, next line)
+FIELD = st.lists(st.sampled_from([*"ab ,;\t\"'\n=é\xa0\u3000\x85", "\r\n"]), max_size=6).map("".join)
 ROWS = st.lists(st.lists(FIELD, min_size=1, max_size=5), min_size=1, max_size=25)
 
 
@@ -38,11 +41,18 @@ def expected(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
             records.append((start, row))
 
 
+def assert_trimmed_if_said(block: Block) -> None:
+    """A block that says its fields are trimmed holds only fields that cleaning leaves alone."""
+    if block.trimmed:
+        assert all((clean_text(field) or "") == field for column in block.columns for field in column)
+
+
 def records_of(path: Path, looks_like_row: Callable[[list[str]], bool]) -> list[tuple[int, list[str] | None, str | None, str]]:
     """Every record as (line, values, problem, raw), blocks taken apart."""
     records: list[tuple[int, list[str] | None, str | None, str]] = []
     for batch in CsvSource(path).batches(looks_like_row):
         if isinstance(batch, Block):
+            assert_trimmed_if_said(batch)
             records.extend((batch.first_line + offset, values, None, "") for offset, values in enumerate(batch.rows()))
         else:
             records.append(batch)
@@ -54,6 +64,7 @@ def read(path: Path, size: int) -> list[tuple[int, list[str]]]:
     for batch in CsvSource(path).batches(size=size):
         if isinstance(batch, Block):
             assert all(len(column) == batch.count for column in batch.columns)
+            assert_trimmed_if_said(batch)
             records.extend((batch.first_line + offset, row) for offset, row in enumerate(batch.rows()))
         else:
             line, values, problem, _ = batch
@@ -93,6 +104,7 @@ def test_a_clean_file_comes_in_blocks_with_quoted_delimiters_in_place(tmp_path: 
     assert [type(batch) for batch in batches] == [Block, Block, Block]
     assert [batch.first_line for batch in batches] == [2, 12, 22]
     assert batches[0].columns[2][:4] == ["/p, 0", "/p1", "/p2", "/p, 3"]
+    assert [batch.trimmed for batch in batches] == [True, True, True]
     assert batches[2].columns[0][-1] == "a29@x.com"
 
 
@@ -178,3 +190,19 @@ def test_a_fully_quoted_export_comes_in_blocks(tmp_path: Path) -> None:
     batches = list(CsvSource(path).batches(size=10))
     assert [type(batch) for batch in batches] == [Block, Block, Block]
     assert batches[0].columns[2][:3] == ["", "/p, 1", ""] and batches[2].columns[0][-1] == "a29@x.com"
+    assert [batch.trimmed for batch in batches] == [True, True, True]
+
+
+def test_a_field_that_cleaning_changes_anywhere_in_a_block_makes_it_untrimmed(tmp_path: Path) -> None:
+    path = tmp_path / "file.csv"
+    for field in ["'=SUM(A1)", "'+1 555 0100", "''quoted", " lead", "lead ", "\xa0x", "x\u3000", "\x85"]:
+        for row, column, quoting in product([0, 14, 29], [0, 1, 2], [csv.QUOTE_MINIMAL, csv.QUOTE_ALL]):
+            rows = [[f"a{i}@x.com", "page_view", f"/p{i}"] for i in range(30)]
+            rows[row][column] = field
+            out = io.StringIO(newline="")
+            csv.writer(out, quoting=quoting).writerows([["email", "type", "detail"], *rows])
+            path.write_text(out.getvalue(), encoding="utf-8", newline="")
+            blocks = list(CsvSource(path).batches(size=30))
+            assert len(blocks) == 1 and isinstance(blocks[0], Block)
+            assert blocks[0].columns[column][row] == field
+            assert not blocks[0].trimmed, (field, row, column, quoting)

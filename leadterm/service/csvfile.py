@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from leadterm.engine.values import clean_text
 from leadterm.service.errors import Invalid
 
 __all__ = ["Block", "CsvSource", "Record", "RejectWriter", "rejects_path", "MAX_FIELD"]
@@ -121,15 +122,19 @@ class Block(NamedTuple):
     columns: list[list[str]]
     """One list per header column, each ``count`` long."""
     count: int
+    trimmed: bool = False
+    """No field begins or ends with white space or begins with ``'``: ``clean_text`` would
+    leave every one as it is."""
 
     def rows(self) -> list[list[str]]:
         return [list(row) for row in zip(*self.columns)]
 
 
-def _split_plain(lines: list[str], delimiter: str, width: int) -> list[list[str]] | None:
-    """The columns of lines that are each one complete record, or None when any is not (or
-    might not be): a blank or ragged line, a quote left open, a line break inside a quoted
-    field, a lone CR, a NUL byte, an oversized field.
+def _split_plain(lines: list[str], delimiter: str, width: int) -> tuple[list[list[str]], bool] | None:
+    """The columns of lines that are each one complete record, and whether their fields are
+    trimmed already (``_trimmed``); None when any line is not such a record (or might not be): a
+    blank or ragged line, a quote left open, a line break inside a quoted field, a lone CR, a
+    NUL byte, an oversized field.
 
     Lines are split with C-level string methods (the csv module's reading of a line without
     quotes is exactly that). Quoted fields are first set aside: when a stretch holds only a few
@@ -147,8 +152,8 @@ def _split_plain(lines: list[str], delimiter: str, width: int) -> list[list[str]
     quoted: list[int] = []
     parsed: list[list[str]] = []
     placeholders: dict[str, str] = {}
-    if text[0] == '"' and (columns := _split_all_quoted(text, delimiter, width)) is not None:
-        return columns
+    if text[0] == '"' and (split := _split_all_quoted(text, delimiter, width)) is not None:
+        return split
     if '"' in text:
         aside = _set_quoted_aside(text)
         if aside is not None:
@@ -173,7 +178,8 @@ def _split_plain(lines: list[str], delimiter: str, width: int) -> list[list[str]
             text = "".join(lines).replace("\r\n", "\n")
     if list(map(str.count, lines, repeat(delimiter))).count(width - 1) != len(lines):
         return None
-    fields = text.replace("\n", delimiter).split(delimiter)
+    flat = text.replace("\n", delimiter)
+    fields = flat.split(delimiter)
     fields.pop()  # after the last line break
     for index, row in zip(quoted, parsed):
         fields[index * width : (index + 1) * width] = row
@@ -184,12 +190,16 @@ def _split_plain(lines: list[str], delimiter: str, width: int) -> list[list[str]
                 column = columns[index] = list(map(placeholders.get, column, column))
                 if "\x00" in "".join(column):  # a placeholder that is not a whole field
                     return None
-    return columns
+    # a placeholder stands for a whole field: the text around it, and the field itself
+    trimmed = (not quoted and _trimmed(flat, delimiter)
+               and all((clean_text(field) or "") == field for field in placeholders.values()))
+    return columns, trimmed
 
 
-def _split_all_quoted(text: str, delimiter: str, width: int) -> list[list[str]] | None:
+def _split_all_quoted(text: str, delimiter: str, width: int) -> tuple[list[list[str]], bool] | None:
     """The columns of lines (LF-ended) whose every field is quoted and holds no quote itself, as
-    CRMs export them (``"a","b, c",""``); None when any line is otherwise.
+    CRMs export them (``"a","b, c",""``), and whether those fields are trimmed already; None
+    when any line is otherwise.
 
     Proof that the split below is the csv module's reading: inside its outer quotes, each line
     must hold exactly ``width - 1`` separators (quote, delimiter, quote) and no other quote, so
@@ -205,8 +215,32 @@ def _split_all_quoted(text: str, delimiter: str, width: int) -> list[list[str]] 
     if (list(map(str.count, inner, repeat('"'))).count(2 * width - 2) != len(inner)
             or list(map(str.count, inner, repeat(separator))).count(width - 1) != len(inner)):
         return None
-    fields = separator.join(inner).split(separator)
-    return [fields[column::width] for column in range(width)]
+    joined = separator.join(inner)
+    fields = joined.split(separator)
+    return [fields[column::width] for column in range(width)], _trimmed(joined, separator)
+
+
+#: Every character ``str.strip`` removes but the line breaks (none lies beyond U+3000).
+_SPACES = "".join(char for char in map(chr, range(0x3001)) if char.isspace() and char not in "\r\n")
+
+
+def _trimmed(text: str, separator: str) -> bool:
+    """Whether no field of ``text`` begins or ends with white space or begins with ``'`` (then
+    ``clean_text`` leaves each field as it is). ``text`` begins with a field and holds fields
+    between ``separator``s (white space inside a field only where it is not the separator),
+    the last field maybe followed by one.
+
+    C-level searches: one for each kind of white space, and for those the text holds (a space,
+    in most files), one on each side of the separator (a 2-character search costs about 1 ms a
+    megabyte, against 12 ms for cleaning the fields of one).
+    """
+    first, last = text[:1], text[-1:]
+    if first.isspace() or first == "'" or (last.isspace() and not text.endswith(separator)):
+        return False
+    if "'" in text and separator + "'" in text:
+        return False
+    return not any(space in text and (space + separator in text or separator + space in text)
+                   for space in _SPACES if space != separator)
 
 
 _QUOTED_FIELD = re.compile(r'"(?:[^"\r\n]|"")*"')
@@ -356,10 +390,10 @@ class CsvSource:
                     lines = list(islice(main, size))
                     if not lines:
                         return
-                    columns = _split_plain(lines, self.delimiter, width)
-                    if columns is not None:
+                    split = _split_plain(lines, self.delimiter, width)
+                    if split is not None:
                         done += len(lines)
-                        yield Block(start + 1, columns, len(lines))
+                        yield Block(start + 1, split[0], len(lines), split[1])
                         continue
                     # something in this stretch is not plain: read it record by record
                     feed.queue.extend(lines)

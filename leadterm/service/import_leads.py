@@ -111,6 +111,11 @@ class _Chunk(NamedTuple):
         return leads
 
 
+def _as_written(column: list[str]) -> list[str]:
+    """A column of a block whose fields are trimmed already (what ``clean_column`` would return)."""
+    return column
+
+
 def _append(chunk: _Chunk, row: Row) -> None:
     email, shown, texts, size, created, answers = row
     chunk.emails.append(email)
@@ -260,10 +265,10 @@ def import_leads(context: Context, path: Path, mapping: Mapping[str, str] | None
     def size_of(text: str) -> int | None:
         return parse_count(text, "company_size") if text else None
 
-    def answers_of(columns: list[list[str]], indexes: list[int]) -> list[str]:
-        answers = clean_column(columns[indexes[0]])
+    def answers_of(columns: list[list[str]], indexes: list[int], tidy: Callable[[list[str]], list[str]]) -> list[str]:
+        answers = tidy(columns[indexes[0]])
         for index in indexes[1:]:  # the same form column twice: the later answer, unless blank
-            answers = [later or earlier for earlier, later in zip(answers, clean_column(columns[index]))]
+            answers = [later or earlier for earlier, later in zip(answers, tidy(columns[index]))]
         return answers
 
     def sizes_of(written: list[str]) -> list[int | None] | None:
@@ -289,13 +294,14 @@ def import_leads(context: Context, path: Path, mapping: Mapping[str, str] | None
         emails = normalize_emails(columns[email_at])
         if emails is None:
             return None
+        tidy = _as_written if block.trimmed else clean_column
         blank = [""] * block.count
-        texts = [blank if index is None else clean_column(columns[index]) for index in text_at]
-        counts = [None] * block.count if size_at is None else sizes_of(clean_column(columns[size_at]))
-        times = [None] * block.count if created_at is None else times_of(clean_column(columns[created_at]))
+        texts = [blank if index is None else tidy(columns[index]) for index in text_at]
+        counts = [None] * block.count if size_at is None else sizes_of(tidy(columns[size_at]))
+        times = [None] * block.count if created_at is None else times_of(tidy(columns[created_at]))
         if counts is None or times is None:
             return None
-        answers = [answers_of(columns, indexes) for indexes in answer_at]
+        answers = [answers_of(columns, indexes, tidy) for indexes in answer_at]
         return _Chunk(emails, columns[email_at], texts, counts, times, answers)
 
     def check_row(line: int, values: list[str]) -> Row | None:
