@@ -20,6 +20,17 @@ __all__ = ["database", "open_database", "close_database", "forget_inherited_conn
 #: Every model binds to this; ``open_database`` points it at a real database.
 database = DatabaseProxy()
 
+
+def _null(value: None) -> None:
+    return None
+
+
+# CPython 3.11's sqlite3 looks for a way to adapt each None it binds, failing two attribute
+# lookups that format an AttributeError each: measured, 300 ns a None against 50 ns with an
+# adapter registered, which is found at the first lookup (an import of 100,000 leads binds
+# about 134,000 Nones). The adapted value is None still, bound as NULL.
+sqlite3.register_adapter(type(None), _null)
+
 _PRAGMAS = {
     # 8 KiB pages for a new database (set before anything is written; an existing one keeps
     # its own): about 30% less commit work for an import of a million events, with fewer pages
