@@ -11,7 +11,7 @@ from pathlib import Path
 import peewee
 import pytest
 
-from conftest import ADA, BEA, CY, MONDAY_9AM, Workspace, add_leads
+from conftest import ADA, BEA, CY, MONDAY_9AM, Workspace, add_events, add_leads, demo_request
 from leadterm.store import StoreError, close_database, open_database, write
 from leadterm.store.db import schema_version
 from leadterm.store.models import MODELS, History
@@ -223,3 +223,34 @@ def test_rows_given_column_by_column_go_in_whole_and_in_order(db_path: Path, row
     assert stored == list(zip(*columns))
     with pytest.raises(ValueError, match="lengths"):
         insert_columns("temp.wide", names, [*columns[:16], columns[16] + ["one too many"]])
+
+
+def test_a_release_1_database_gets_the_partial_owner_indexes_and_reads_alike(ws: Workspace) -> None:
+    add_leads(ws, [ADA, BEA, CY], now=MONDAY_9AM)
+    add_events(ws, [demo_request("ada@acme.com", "2026-11-23T13:00:00Z"),
+                    demo_request("bea@beta.io", "2026-11-23T13:00:00Z")], now=MONDAY_9AM)
+    ws.ok("tick", now=MONDAY_9AM)
+    everyone, alices = ws.ok("queue --all", actor="dana", now=MONDAY_9AM), ws.ok("queue", actor="alice", now=MONDAY_9AM)
+    assert [row["email"] for row in alices] == ["ada@acme.com", "bea@beta.io"]
+    close_database()
+    path = ws.root / "data" / "leadterm.db"
+    with sqlite3.connect(path) as con:  # as release 1 left it: the two owner indexes whole
+        con.executescript(
+            "DROP INDEX lead_owner_queue; DROP INDEX lead_open;"
+            "CREATE INDEX lead_owner_queue ON lead (owner, stage, tier, due_at);"
+            "CREATE INDEX lead_stage_owner ON lead (stage, owner);"
+            "UPDATE meta SET value = '1' WHERE key = 'schema_version';"
+        )
+    con.close()
+    assert ws.ok("queue --all", actor="dana", now=MONDAY_9AM) == everyone
+    assert ws.ok("queue", actor="alice", now=MONDAY_9AM) == alices
+    with sqlite3.connect(path) as con:
+        indexes = dict(con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'lead'"))
+        assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (str(SCHEMA_VERSION),)
+        plans = [con.execute(f"EXPLAIN QUERY PLAN SELECT id FROM lead WHERE {where}").fetchall()
+                 for where in ("stage IN ('mql', 'sal')", "stage IN ('mql', 'sal') AND owner = 'alice'")]
+    con.close()
+    assert "lead_stage_owner" not in indexes
+    assert indexes["lead_owner_queue"].endswith("WHERE owner IS NOT NULL")
+    assert indexes["lead_open"].endswith("WHERE stage IN ('mql', 'sal')")
+    assert all("USING COVERING INDEX lead_open" in str(plan) for plan in plans), plans

@@ -39,6 +39,10 @@ __all__ = [
 
 
 #: A lead row with its score columns; queries add WHERE / ORDER BY.
+#: The open stages as an SQL list of literals, as the partial index lead_open names them.
+_OPEN = "(" + ", ".join(f"'{stage}'" for stage in OPEN_STAGES) + ")"
+assert _OPEN == "('mql', 'sal')", "the schema's lead_open index names these stages"
+
 SELECT_LEAD = (
     "SELECT lead.*, lead_score.score, lead_score.tier1_fired, lead_score.due_at AS score_due_at "
     "FROM lead JOIN lead_score ON lead_score.lead_id = lead.id"
@@ -92,16 +96,16 @@ def make_mqls(rows: Iterable[tuple[int, int, int, int, int, int]]) -> None:
     )
 
 
-def queue(owner: str | None, stages: Sequence[str] = OPEN_STAGES) -> list[LeadRecord]:
+def queue(owner: str | None) -> list[LeadRecord]:
     """Open leads in queue order: tier ascending, then deadline ascending (none last).
 
     ``owner=None`` gives every open lead, unassigned MQLs included.
     """
-    marks = ", ".join("?" * len(stages))
-    where = f"lead.stage IN ({marks})" + (" AND lead.owner = ?" if owner is not None else "")
-    params = [*stages] + ([owner] if owner is not None else [])
+    # the stages as literals, so that SQLite can use the partial index lead_open
+    where = f"lead.stage IN {_OPEN}" + (" AND lead.owner = ?" if owner is not None else "")
     return _records(
-        f"{SELECT_LEAD} WHERE {where} ORDER BY COALESCE(tier, 9), lead.due_at IS NULL, lead.due_at, lead.id", params
+        f"{SELECT_LEAD} WHERE {where} ORDER BY COALESCE(tier, 9), lead.due_at IS NULL, lead.due_at, lead.id",
+        [] if owner is None else [owner],
     )
 
 
@@ -203,6 +207,6 @@ def max_id() -> int:
 def open_counts() -> dict[str, int]:
     """Open (mql or sal) leads per owner."""
     cursor = database.obj.execute_sql(
-        "SELECT owner, COUNT(*) FROM lead WHERE stage IN ('mql', 'sal') AND owner IS NOT NULL GROUP BY owner"
+        f"SELECT owner, COUNT(*) FROM lead WHERE stage IN {_OPEN} AND owner IS NOT NULL GROUP BY owner"
     )
     return dict(cursor.fetchall())
