@@ -59,9 +59,9 @@ def records_of(path: Path, looks_like_row: Callable[[list[str]], bool]) -> list[
     return records
 
 
-def read(path: Path, size: int) -> list[tuple[int, list[str]]]:
+def read(path: Path, size: int, taper: bool = False) -> list[tuple[int, list[str]]]:
     records = []
-    for batch in CsvSource(path).batches(size=size):
+    for batch in CsvSource(path).batches(size=size, taper=taper):
         if isinstance(batch, Block):
             assert all(len(column) == batch.count for column in batch.columns)
             assert_trimmed_if_said(batch)
@@ -75,10 +75,11 @@ def read(path: Path, size: int) -> list[tuple[int, list[str]]]:
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=ROWS, width=st.integers(2, 4), delimiter=st.sampled_from([",", ";", "\t"]),
-       eol=st.sampled_from(["\n", "\r\n"]), blanks=st.sets(st.integers(0, 25)), size=st.integers(1, 7),
-       quoting=st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]))
+       eol=st.sampled_from(["\n", "\r\n"]), blanks=st.sets(st.integers(0, 25)), size=st.integers(1, 16),
+       quoting=st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]), taper=st.booleans())
 def test_the_reader_gives_what_the_csv_module_reads(tmp_path: Path, rows: list[list[str]], width: int, delimiter: str,
-                                                     eol: str, blanks: set[int], size: int, quoting: int) -> None:
+                                                     eol: str, blanks: set[int], size: int, quoting: int,
+                                                     taper: bool) -> None:
     out = io.StringIO(newline="")
     writer = csv.writer(out, delimiter=delimiter, lineterminator=eol, quoting=quoting)
     writer.writerow([f"h{index}" for index in range(width)])
@@ -92,7 +93,16 @@ def test_the_reader_gives_what_the_csv_module_reads(tmp_path: Path, rows: list[l
     text = out.getvalue()
     path = tmp_path / "file.csv"
     path.write_bytes(text.encode("utf-8"))
-    assert read(path, size) == expected(text, delimiter)
+    assert read(path, size, taper) == expected(text, delimiter)
+
+
+def test_tapered_blocks_are_smaller_at_both_ends_of_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "file.csv"
+    path.write_text("email,type\n" + "".join(f"a{i}@x.com,page_view\n" for i in range(200)), encoding="utf-8")
+    blocks = list(CsvSource(path).batches(size=40, taper=True))
+    assert [block.count for block in blocks] == [5, 10, 20, 40, 40, 40, 10, 10, 10, 10, 5]
+    assert [block.first_line for block in blocks][:4] == [2, 7, 17, 37]
+    assert [block.count for block in CsvSource(path).batches(size=40)] == [40] * 5
 
 
 def test_a_clean_file_comes_in_blocks_with_quoted_delimiters_in_place(tmp_path: Path) -> None:

@@ -145,10 +145,12 @@ def _split_plain(lines: list[str], delimiter: str, width: int) -> tuple[list[lis
     if width < 2:
         return None  # a blank line would look like a row of one empty field
     text = "".join(lines)
-    lone_cr = "\r" in text and "\r" in text.replace("\r\n", "")  # a line break to the csv module
-    if lone_cr or "\x00" in text or max(map(len, lines)) > MAX_FIELD:
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+        if "\r" in text:  # a lone CR: a line break to the csv module
+            return None
+    if "\x00" in text or max(map(len, lines)) > MAX_FIELD:
         return None
-    text = text.replace("\r\n", "\n")
     quoted: list[int] = []
     parsed: list[list[str]] = []
     placeholders: dict[str, str] = {}
@@ -334,7 +336,7 @@ class CsvSource:
         return csv.reader(lines, delimiter=self.delimiter, strict=False)
 
     def batches(self, looks_like_row: Callable[[list[str]], bool] | None = None,
-                size: int = 10_000) -> Iterator[Block | Record]:
+                size: int = 10_000, taper: bool = False) -> Iterator[Block | Record]:
         """The data records, as Blocks of plain rows where the file is clean, and one by one as
         (line, values, problem, raw) wherever it is not (a record spanning lines, a blank line,
         a broken quote, an oversized field, a NUL byte).
@@ -344,25 +346,42 @@ class CsvSource:
         ``looks_like_row`` tells a complete row when it sees one: a record spanning several lines
         that swallowed such a line is an unterminated quote, not a field with line breaks.
 
-        Clean stretches of 10,000 lines are split into columns by C-level string methods (no
+        Clean stretches of ``size`` lines are split into columns by C-level string methods (no
         Python code runs per clean line); blocks of lines are kept until reading has passed them,
         so that any stretch can be read again record by record with the csv module.
+
+        ``taper``: the first stretches are smaller (an eighth of ``size``, a quarter, a half) and
+        so is the last of the file (quarters, once what is left looks like a stretch and a half),
+        so that a writer working on each block as it comes starts soon after the reader and
+        ends soon after it.
         """
         csv.field_size_limit(MAX_FIELD)
         self._handle = handle = self.path.open(encoding=self.encoding, errors=_ERRORS, newline="")
         kept: deque[tuple[int, list[str]]] = deque()  # (index of the block's first line, its lines)
         nul_lines: set[int] = set()  # lines with a NUL byte, which no row may hold
 
+        read = 0  # lines read from the file so far
+
         def blocks() -> Iterator[list[str]]:
-            index = 0
+            nonlocal read
             while lines := handle.readlines(_BLOCK):
                 if lines[-1][-1:] not in _LINE_ENDS:  # the file's last line, without a line break:
                     lines[-1] += "\n"  # add one, so that a quote left open on it shows
                 if "\x00" in "".join(lines):
-                    nul_lines.update(index + offset for offset, line in enumerate(lines) if "\x00" in line)
-                kept.append((index, lines))
-                index += len(lines)
+                    nul_lines.update(read + offset for offset, line in enumerate(lines) if "\x00" in line)
+                kept.append((read, lines))
+                read += len(lines)
                 yield lines
+
+        def stretch(given: int, start: int) -> int:
+            """How many lines the next plain stretch takes."""
+            if not taper:
+                return size
+            if given < 3:
+                return max(size >> (3 - given), 1)
+            position = self.position()
+            unread = (self.size - position) * read / position if position else size  # lines, estimated
+            return max(size // 4, 1) if read - start + unread <= size * 3 // 2 else size
 
         def lines_between(start: int, end: int) -> list[str]:
             found: list[str] = []
@@ -379,6 +398,7 @@ class CsvSource:
         base, done = self._header_lines, 0  # the reader's first line (global index), lines it read
         careful = False  # reading record by record (with ``reader``) a stretch that is not plain
         width = len(self.headers)
+        given = 0  # plain stretches taken
         try:
             while True:
                 if careful and not feed.queue:  # the stretch is read again: back to whole blocks
@@ -387,7 +407,8 @@ class CsvSource:
                 while kept and kept[0][0] + len(kept[0][1]) <= start:  # no record can begin there again
                     kept.popleft()
                 if not careful:
-                    lines = list(islice(main, size))
+                    lines = list(islice(main, stretch(given, start)))
+                    given += 1
                     if not lines:
                         return
                     split = _split_plain(lines, self.delimiter, width)
