@@ -109,3 +109,22 @@ def test_a_file_that_is_not_csv_is_refused_and_nothing_is_written(ws: Workspace)
         assert result.code == 2, path
         assert words in result.err and str(path) in result.err
     assert ws.run("show 1", now=MONDAY_9AM).code == 1  # nothing was imported
+
+
+def test_known_emails_deep_inside_big_chunks_merge_and_the_new_leads_around_them_go_in_once(ws: Workspace) -> None:
+    # The writer first tries a chunk as all new; a known email refused by the unique index,
+    # thousands of rows (several statements) into its chunk, must take the whole chunk back
+    known = [1900, 5650, 9999, 15_000, 19_999]
+    first = ws.csv("first.csv", "email,company\n" + "".join(f"old{row}@x.com,\n" for row in known))
+    assert counts(ws.ok(f"import leads {first}", now=MONDAY_9AM)) == (5, 5, 0, 0, 0)
+    rows = "".join(f"{'old' if row in known else 'new'}{row}@x.com,Acme {row}\n" for row in range(20_000))
+    second = ws.csv("second.csv", "email,company\n" + rows)
+    assert counts(ws.ok(f"import leads {second}", now=MONDAY_9AM)) == (20_000, 19_995, 5, 0, 0)
+    assert counts(ws.ok(f"import leads {second}", now=MONDAY_9AM)) == (20_000, 0, 0, 20_000, 0)
+    exported = ws.root / "all.csv"
+    ws.ok(f"export leads {exported}", now=MONDAY_9AM)
+    with exported.open(newline="", encoding="utf-8-sig") as handle:  # with Excel's BOM
+        leads = {row["email"]: row for row in csv.DictReader(handle)}
+    assert len(leads) == 20_000 and all(leads[f"old{row}@x.com"]["company"] == f"Acme {row}" for row in known)
+    assert [leads[f"new{row}@x.com"]["company"] for row in (0, 1899, 1901, 19_998)] == [
+        "Acme 0", "Acme 1899", "Acme 1901", "Acme 19998"]

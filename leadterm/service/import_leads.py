@@ -176,30 +176,41 @@ def _forms_json(keys: Sequence[str], answers: list[list[str]], count: int) -> li
 
 
 def _insert(columns: Mapping[str, Sequence[Any]], points: Sequence[int], disqualifiers: Sequence[str | None],
-            forms: Sequence[str | None], epoch: int) -> None:
+            forms: Sequence[str | None], epoch: int) -> bool:
     """New leads, given column by column with their fit, disqualify rule and form answers as
-    JSON (a blank may be "": it is stored as NULL)."""
+    JSON (a blank may be "": it is stored as NULL); or nothing, returning False, when one of
+    their emails is a lead's already."""
     count = len(points)
     if not count:
-        return
-    texts = [[value or None for value in columns[name]] for name in TEXT_FIELDS]
+        return True
+    texts = [_nulls(columns[name]) for name in TEXT_FIELDS]
     stamps = [epoch] * count
-    lead_store.insert_columns(_OUT, [columns["email"], columns["email_display"], *texts, columns["company_size"],
-                                     columns["created_at"], [text or None for text in forms], points,
-                                     [name or None for name in disqualifiers], stamps, stamps])
+    return lead_store.insert_columns(_OUT, [columns["email"], columns["email_display"], *texts, columns["company_size"],
+                                            columns["created_at"], _nulls(forms), points, _nulls(disqualifiers),
+                                            stamps, stamps])
+
+
+def _nulls(column: Sequence[Any]) -> Sequence[Any]:
+    """A blank ("") as None; a column without one as it is (one C-level search)."""
+    return [value or None for value in column] if "" in column else column
 
 
 def _write(context: Context, overwrite: bool, keys: Sequence[str], chunk: _Chunk) -> Counter[str]:
     """One chunk, in the pipeline's transaction (in the writer: on Linux a forked process, so it
-    returns what it counted: ``inserted``, ``duplicates``, ``updated``, ``changed.FIELD``)."""
+    returns what it counted: ``inserted``, ``duplicates``, ``updated``, ``changed.FIELD``).
+
+    A chunk whose emails are all distinct goes in as the reader left it, unless the store finds
+    one of them known (the unique index on emails says so, and the chunk's statements are taken
+    back): only then are its known leads looked up and merged. A re-import pays one refused
+    statement a chunk; a new file no lookup at all."""
     now = context.now()
     epoch = to_epoch(now)
     distinct = set(chunk.emails)
-    known = lead_store.data_of(sorted(distinct), _SELECT)
-    if not known and len(distinct) == len(chunk.emails):  # all new, each once: as the reader left them
+    if len(distinct) == len(chunk.emails):
         assert chunk.points is not None and chunk.disqualifiers is not None and chunk.forms is not None  # sent stored
-        _insert(chunk.columns(keys), chunk.points, chunk.disqualifiers, chunk.forms, epoch)
-        return Counter(inserted=len(chunk.emails))
+        if _insert(chunk.columns(keys), chunk.points, chunk.disqualifiers, chunk.forms, epoch):
+            return Counter(inserted=len(chunk.emails))
+    known = lead_store.data_of(sorted(distinct), _SELECT)
     return _merge_chunk(context, overwrite, chunk.leads(keys), known, now)
 
 
@@ -228,7 +239,8 @@ def _merge_chunk(context: Context, overwrite: bool, chunk: list[Lead], known: di
         report["updated"] += 1
     fresh = list(new.values())
     columns = _columns_of(fresh, ("email", "email_display", *DATA_FIELDS))
-    _insert(columns, *context.scoring.fit_columns(columns, len(fresh)), [_form_json(lead) for lead in fresh], epoch)
+    if not _insert(columns, *context.scoring.fit_columns(columns, len(fresh)), [_form_json(lead) for lead in fresh], epoch):
+        raise RuntimeError("import: a lead merged as new has a known email")  # the write lock is held: never
     updated = list(changed.values())
     points, disqualifiers = context.scoring.fit_columns(_columns_of(updated, ("email", *DATA_FIELDS)), len(updated))
     lead_store.update_many((*_CHANGE, "updated_at"), [
@@ -333,14 +345,20 @@ def import_leads(context: Context, path: Path, mapping: Mapping[str, str] | None
         return email, written or email, texts, count, at, answers
 
     def read_rows(send: Callable[[_Chunk], None]) -> None:
-        """Read the file, sending chunks of good rows to the writer."""
+        """Read the file, sending chunks of good rows to the writer: each clean block (with the
+        rows read one by one before it), and rows one by one in chunks of CHUNK. Blocks come
+        tapered, smaller at both ends of the file, so that the writer starts soon and ends soon
+        after the reader (one transaction each)."""
         chunk = _empty(keys)
-        for block, row in job.converted(email_in_column(email_at), plain_block, check_row):
+        for block, row in job.converted(email_in_column(email_at), plain_block, check_row, taper=True):
             if block is not None:
-                _extend(chunk, block)
+                if chunk.emails:
+                    _extend(chunk, block)
+                else:
+                    chunk = block
             else:
                 _append(chunk, row)
-            if len(chunk.emails) >= CHUNK:
+            if block is not None or len(chunk.emails) >= CHUNK:
                 send(chunk.stored(context, keys))
                 chunk = _empty(keys)
         if chunk.emails:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from functools import lru_cache
@@ -167,12 +168,20 @@ def create_bare(leads: Sequence[tuple[str, str, int, str | None]], now: int) -> 
     return database.obj.execute_sql("SELECT COUNT(*) FROM lead WHERE id > ?", (last,)).fetchone()[0]
 
 
-def insert_columns(columns: Sequence[str], values: Sequence[Sequence[Any]]) -> None:
+def insert_columns(columns: Sequence[str], values: Sequence[Sequence[Any]]) -> bool:
     """Insert leads given column by column (``values[i]`` holds column ``columns[i]`` of each),
-    with their score rows, due at once."""
+    with their score rows, due at once; or, when one of their emails is a lead's already (or
+    comes twice), insert none and return False."""
     last = max_id()
-    _insert_columns("lead", columns, values)
+    try:
+        with database.obj.atomic():  # a savepoint: a refused statement takes the ones before back too
+            _insert_columns("lead", columns, values)
+    except sqlite3.IntegrityError as error:
+        if "lead.email" not in str(error):
+            raise
+        return False
     scores.add_new_leads(last)
+    return True
 
 
 def email_ids() -> dict[str, int]:
