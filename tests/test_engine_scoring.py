@@ -748,3 +748,13 @@ def test_drivers_add_up_and_score_follows_the_rules(fields, events):
         assert change > NOW
         # nothing changes strictly between now and next_change_at
         assert model.explain(fields, events, change - 1).points == score.points
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet="aB@ .\t\u00c9\u212a-", max_size=8)), max_size=12))
+def test_email_domains_of_a_column_are_each_ones_email_domain(emails: list[str | None]) -> None:
+    from leadterm.engine.matching import email_domain, email_domains
+
+    assert email_domains(emails) == [email_domain(email) for email in emails]
+    every_has_an_at = [f"{email or ''}@{email or ''}" for email in emails]  # the C-level passes
+    assert email_domains(every_has_an_at) == [email_domain(email) for email in every_has_an_at]
