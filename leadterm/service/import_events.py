@@ -76,17 +76,18 @@ class _Chunk(NamedTuple):
     times: list[int]
     details: list[str]
     rest: int = 0  # about how many rows the file holds after these (set when sent)
+    trimmed: bool = False  # every detail is trimmed already (all came in trimmed blocks)
 
     def __reduce__(self) -> tuple[Any, ...]:
         leads: Any = self.leads
         if all(map(int.__instancecheck__, leads)):
             leads = array("q", leads)
         texts = [pack_texts(self.kinds), pack_texts(self.details)]
-        return (_Chunk._unpack, (leads, array("q", self.times), *texts, len(self.times), self.rest))
+        return (_Chunk._unpack, (leads, array("q", self.times), *texts, len(self.times), self.rest, self.trimmed))
 
     @staticmethod
-    def _unpack(leads: Any, times: array, kinds: Any, details: Any, count: int, rest: int) -> _Chunk:
-        return _Chunk(unpack(leads, count), unpack(kinds, count), times.tolist(), unpack(details, count), rest)
+    def _unpack(leads: Any, times: array, kinds: Any, details: Any, count: int, rest: int, trimmed: bool) -> _Chunk:
+        return _Chunk(unpack(leads, count), unpack(kinds, count), times.tolist(), unpack(details, count), rest, trimmed)
 
 
 def _append(chunk: _Chunk, row: Row) -> None:
@@ -159,7 +160,7 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
         if epochs is None:
             return None
         details = [""] * block.count if detail_at is None else columns_[detail_at]  # cleaned by the writer
-        return _Chunk(leads, columns_[type_at], epochs, details)
+        return _Chunk(leads, columns_[type_at], epochs, details, trimmed=block.trimmed or detail_at is None)
 
     def check_row(line: int, values: list[str]) -> Row | None:
         """The careful path: one row checked field by field; None when it was refused."""
@@ -189,19 +190,21 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
     def read_rows(send: Callable[[_Chunk], None]) -> None:
         """Read the file, sending chunks of good rows to the writer."""
         known.update(lead_store.email_ids())
-        chunk = _Chunk([], [], [], [])
+        chunk, trimmed = _Chunk([], [], [], []), True
         for block, row in job.converted(looks_like_row, plain_block, check_row):
             if block is not None:
                 for column, values in zip(chunk[:4], block[:4]):
                     column.extend(values)
+                trimmed = trimmed and block.trimmed
             else:
                 _append(chunk, row)
+                trimmed = False
             if len(chunk.leads) >= CHUNK:
                 done = source.position()
-                send(chunk._replace(rest=(source.size - done) * job.report.read // max(done, 1)))
-                chunk = _Chunk([], [], [], [])
+                send(chunk._replace(rest=(source.size - done) * job.report.read // max(done, 1), trimmed=trimmed))
+                chunk, trimmed = _Chunk([], [], [], []), True
         if chunk.leads:
-            send(chunk)
+            send(chunk._replace(trimmed=trimmed))
 
     report = job.report
 
@@ -218,7 +221,7 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
             with write():
                 leads, created = _create_leads(context, leads, int(context.now().timestamp()))
         kinds = each_distinct(chunk.kinds, _kind, kinds_folded)
-        event_store.stage(leads, kinds, chunk.times, clean_column(chunk.details))
+        event_store.stage(leads, kinds, chunk.times, chunk.details if chunk.trimmed else clean_column(chunk.details))
         named.update(leads)
         return {"staged": len(leads), "leads_created": created}
 
