@@ -39,6 +39,7 @@ _DELIMITERS = (",", ";", "\t")
 _SCAN = 1 << 20
 _ERRORS = "leadterm-windows-1252"  # harmless for UTF-8, which only gets here when it decodes
 _TEXT_CONTROLS = frozenset("\t\n\r\x0c")
+_CONTROLS = [char for char in map(chr, range(32)) if char not in _TEXT_CONTROLS]  # a binary file's tell-tale
 _LINE_ENDS = ("\n", "\r")
 _BLOCK = 1 << 20  # characters read at a time (blocks of lines are kept until no record can start in them)
 
@@ -99,7 +100,7 @@ def _detect_encoding(path: Path) -> str:
             except UnicodeDecodeError:
                 encoding = "cp1252"
     text = head.decode(encoding, errors=_ERRORS)
-    controls = sum(1 for char in text if char < " " and char not in _TEXT_CONTROLS)
+    controls = sum(map(text.count, _CONTROLS))
     if controls > max(8, len(text) // 100):  # binary that happens to decode
         raise Invalid(f"{path}: not a text file ({controls} control characters in its first {len(text)})")
     return encoding
