@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
@@ -32,7 +31,7 @@ def write_config(path: Path, data: Mapping[str, Any]) -> Path | None:
     parse_config(data, source=str(path), path=path)
     text = tomli_w.dumps(data)
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    temporary = path.with_name(f".{path.name}.{os.urandom(4).hex()}.tmp")
     try:
         # os.open with 0o666 lets the umask decide permissions, as a plain open() would.
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
