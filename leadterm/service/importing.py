@@ -266,11 +266,7 @@ class Pipeline(Generic[C]):
         while (chunk := receive()) is not None:
             self._count(self.write(chunk))
             staged += 1
-            ending = self.near_end(chunk)
-            # near the end, chunks already waiting join this transaction (at most twice the
-            # usual size): the reader is done or nearly, and one commit less is sooner done
-            if ((staged >= self.per_commit and not (ending and ready() and staged < 2 * self.per_commit))
-                    or (staged >= self.min_commit and ending and not ready())):
+            if staged >= self.per_commit or (staged >= self.min_commit and self.near_end(chunk) and not ready()):
                 with write():
                     self._count(commit())
                 staged = 0
