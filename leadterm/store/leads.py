@@ -177,7 +177,7 @@ def insert_columns(columns: Sequence[str], values: Sequence[Sequence[Any]]) -> b
         with database.obj.atomic():  # a savepoint: a refused statement takes the ones before back too
             _insert_columns("lead", columns, values)
     except sqlite3.IntegrityError as error:
-        if "lead.email" not in str(error):
+        if str(error) != "UNIQUE constraint failed: lead.email":
             raise
         return False
     scores.add_new_leads(last)
