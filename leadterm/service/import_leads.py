@@ -35,7 +35,7 @@ from leadterm.store import leads as lead_store
 
 __all__ = ["import_leads", "EXPORT_ONLY_COLUMNS", "TEXT_FIELDS", "DATA_FIELDS"]
 
-CHUNK = 5_000  # leads the reader hands the writer at a time, at least (whole blocks: 10,000 on a clean file)
+CHUNK = 5_000  # leads read one by one that the reader hands the writer at a time (a clean block goes as it comes)
 TEXT_FIELDS = ("first_name", "last_name", "company", "title", "industry", "country", "phone", "source")
 DATA_FIELDS = (*TEXT_FIELDS, "company_size", "created_at")
 #: Columns ``export leads`` writes that an import recognises and does not keep: they are the
