@@ -58,46 +58,51 @@ Row = tuple[str, str, list[str], "int | None", "int | None", list[str]]
 class _Chunk(NamedTuple):
     """Leads column by column, cleaned as in ``Row``; once ``stored``, with what the reader
     works out for the writer to store (their fit, disqualify rule and form answers as JSON).
+
     Pickled (to a forked writer) with each text column as one string (``pack_texts``) and the
     points as an array, so that neither side handles each text or point one by one (the sizes
-    and creation times, numbers or None, are pickled as lists)."""
+    and creation times, numbers or None, are pickled as lists). The form answers travel only as
+    JSON (a CRM export may bring dozens of form columns: each would be split again for nothing,
+    as only a merge reads them, from the JSON), and the emails as written only where they are
+    not the emails as stored already."""
 
     emails: list[str]
     shown: list[str]
     texts: list[list[str]]  # one column per TEXT_FIELDS
     sizes: list[int | None]
     created: list[int | None]
-    answers: list[list[str]]  # one column per form column
+    answers: list[list[str]] | None  # one column per form column (None once pickled: see forms)
     points: list[int] | None = None
     disqualifiers: list[str] | None = None  # "" for none
     forms: list[str] | None = None  # "" for none
 
     def stored(self, context: Context, keys: Sequence[str]) -> _Chunk:
         """These leads with what the writer stores of new ones: fit, disqualify rule, form JSON."""
+        assert self.answers is not None
         count = len(self.emails)
         points, disqualifiers = context.scoring.fit_columns(self.columns(keys), count)
         return self._replace(points=points, disqualifiers=[name or "" for name in disqualifiers],
                              forms=_forms_json(keys, self.answers, count))
 
     def __reduce__(self) -> tuple[Any, ...]:
-        texts = [pack_texts(column) for column in
-                 (self.emails, self.shown, self.disqualifiers, self.forms, *self.texts, *self.answers)]
-        return (_Chunk._unpack, (len(self.emails), len(self.answers), texts, self.sizes, self.created,
-                                 array("q", self.points)))
+        assert self.forms is not None and self.points is not None  # sent stored
+        texts = [pack_texts(column) for column in (self.emails, self.disqualifiers, self.forms, *self.texts)]
+        shown = None if self.shown == self.emails else pack_texts(self.shown)
+        return (_Chunk._unpack, (len(self.emails), texts, shown, self.sizes, self.created, array("q", self.points)))
 
     @staticmethod
-    def _unpack(count: int, form_columns: int, texts: list[Any], sizes: list[int | None],
-                created: list[int | None], points: array) -> _Chunk:
-        emails, shown, disqualifiers, jsons, *columns = (unpack(column, count) for column in texts)
-        split = len(columns) - form_columns
-        return _Chunk(emails, shown, columns[:split], sizes, created, columns[split:], points.tolist(),
-                      disqualifiers, jsons)
+    def _unpack(count: int, texts: list[Any], shown: Any, sizes: list[int | None], created: list[int | None],
+                points: array) -> _Chunk:
+        emails, disqualifiers, jsons, *columns = (unpack(column, count) for column in texts)
+        return _Chunk(emails, emails if shown is None else unpack(shown, count), columns, sizes, created, None,
+                      points.tolist(), disqualifiers, jsons)
 
     def columns(self, keys: Sequence[str]) -> dict[str, Sequence[Any]]:
-        """The fields by name, form answers as ``form.<key>`` (what the fit rules read)."""
+        """The fields by name, form answers as ``form.<key>`` (what the fit rules read) while the
+        chunk has them column by column."""
         return {"email": self.emails, "email_display": self.shown, **dict(zip(TEXT_FIELDS, self.texts)),
                 "company_size": self.sizes, "created_at": self.created,
-                **{f"form.{key}": column for key, column in zip(keys, self.answers)}}
+                **{f"form.{key}": column for key, column in zip(keys, self.answers or ())}}
 
     def leads(self, keys: Sequence[str]) -> list[Lead]:
         """Lead by lead (a blank is None, form answers a dict), for merging."""
@@ -106,7 +111,11 @@ class _Chunk(NamedTuple):
             lead: Lead = {"email": email, "email_display": self.shown[index]}
             lead.update((name, column[index] or None) for name, column in zip(TEXT_FIELDS, self.texts))
             lead["company_size"], lead["created_at"] = self.sizes[index], self.created[index]
-            lead["form"] = {key: column[index] for key, column in zip(keys, self.answers) if column[index]}
+            if self.answers is not None:
+                lead["form"] = {key: column[index] for key, column in zip(keys, self.answers) if column[index]}
+            else:  # as pickled: the answers are in the JSON, in the same order, blanks left out
+                assert self.forms is not None
+                lead["form"] = json.loads(self.forms[index]) if self.forms[index] else {}
             leads.append(lead)
         return leads
 
