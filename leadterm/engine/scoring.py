@@ -15,7 +15,7 @@ from fractions import Fraction
 from typing import Any
 
 from leadterm.config.schema import BehaviourRule, DisqualifyRule, FieldMatch, Scoring, Tiers
-from leadterm.engine.matching import field_column, field_matches, field_value
+from leadterm.engine.matching import column_matches, field_column, field_matches, field_value
 from leadterm.engine.values import each_distinct
 
 __all__ = ["Activity", "CompiledDecay", "CompiledRule", "Evaluation", "Driver", "EventFact", "Score", "ScoringModel"]
@@ -198,8 +198,11 @@ class ScoringModel:
     @staticmethod
     def _column_matches(match: FieldMatch, memo: dict[Any, bool], columns: Mapping[str, Sequence[Any]],
                         count: int) -> list[bool]:
-        return each_distinct(field_column(columns, match.field, count),
-                             lambda value: field_matches(match, {match.field: value}), memo)
+        column = field_column(columns, match.field, count)
+        hits = column_matches(match, column)
+        if hits is not None:
+            return hits
+        return each_distinct(column, lambda value: field_matches(match, {match.field: value}), memo)
 
     @staticmethod
     def _matches(match: FieldMatch, memo: dict[Any, bool], fields: Mapping[str, Any]) -> bool:
