@@ -893,3 +893,42 @@ def test_a_re_import_that_changes_a_lead_changes_its_fit(ws: Workspace) -> None:
                  "--overwrite")
     assert (report["updated"], report["changed"]) == (2, {"title": 1, "form": 1})
     assert [lead["fit_points"] for lead in _leads(ws)] == [7, 15]
+
+
+@pytest.mark.parametrize("create_leads", [False, True])
+def test_events_end_alike_whether_emails_are_looked_up_as_they_come_or_read_at_once(
+        make_ws: Any, monkeypatch: pytest.MonkeyPatch, create_leads: bool) -> None:
+    # with far more leads than the file can name, the importer looks its emails up as they
+    # come; the database and the report must be those of reading every lead's email at once
+    from leadterm.service import import_events
+
+    leads = "email,first_name\n" + "".join(f"Lead{index}@Example.com,L{index}\n" for index in range(300))
+    rows = [f"lead{index % 40}@example.com,page_view,2026-11-0{1 + index % 9}T10:00:00Z,/p{index % 7}"
+            for index in range(1_200)]
+    rows[5] = '"Lead7 <LEAD7@example.com>",webinar,2026-11-02T10:00:00Z,"two\nlines"'  # the careful path
+    rows[900] = "stranger@nowhere.io,demo_request,2026-11-03T10:00:00Z,"  # no such lead
+    rows[901] = "not-an-email,demo_request,2026-11-03T10:00:00Z,"
+    rows[1_100] = "Stranger@Nowhere.io,pricing_page,2026-11-04T10:00:00Z,"  # the same stranger again
+    events = "email,type,occurred_at,detail\n" + "\n".join(rows) + "\n"
+    outcomes = []
+    for ratio in (0, 10**9):  # every email looked up; every lead's email read at once
+        monkeypatch.setattr(import_events, "LOOKUP_RATIO", ratio)
+        ws = make_ws(f"ratio{ratio}")
+        ws.csv("leads.csv", leads)
+        ws.ok(f"import leads {ws.root / 'leads.csv'}", now=MONDAY_9AM)
+        ws.csv("events.csv", events)
+        command = f"import events {ws.root / 'events.csv'}" + (" --create-leads" if create_leads else "")
+        report = ws.ok(command, now=MONDAY_9AM)
+        again = ws.ok(command, now=MONDAY_9AM)
+        with sqlite3.connect(ws.root / "data" / "leadterm.db") as con:
+            stored = con.execute("SELECT l.email, e.type, e.occurred_at, e.detail FROM event e "
+                                 "JOIN lead l ON l.id = e.lead_id ORDER BY 1, 2, 3, 4").fetchall()
+        con.close()
+        rejects = (ws.root / "events.csv.rejects.csv").read_text(encoding="utf-8")
+        outcomes.append(({key: report[key] for key in ("read", "inserted", "duplicates", "rejected", "leads_created")},
+                         {key: again[key] for key in ("inserted", "duplicates", "rejected")}, stored, rejects))
+    assert outcomes[0] == outcomes[1]
+    report = outcomes[0][0]
+    assert report["read"] == 1_200 and report["rejected"] == (1 if create_leads else 3)
+    assert ("stranger@nowhere.io", "pricing_page", timegm((2026, 11, 4, 10, 0, 0)), "") in outcomes[0][2] \
+        if create_leads else "no lead with email" in outcomes[0][3]

@@ -16,7 +16,7 @@ otherwise wait for the reader, which keeps the last one small.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from itertools import compress, repeat
 from operator import is_
 from pathlib import Path
@@ -36,6 +36,8 @@ from leadterm.store import leads as lead_store
 __all__ = ["import_events"]
 
 CHUNK = 25_000  # rows the reader hands the writer at a time
+LOOKUP_RATIO = 4  # look emails up as they come when the leads outnumber the file's rows this many times
+MIN_ROW_BYTES = 32  # the shortest events row (email, type, time): a file of n bytes holds fewer rows than n / 32
 PER_COMMIT = 4  # chunks in one transaction (about 120,000 events; larger ones stall the reader while they commit)
 MIN_COMMIT = 2  # and as few as this when it would wait for the reader anyway, once the
                 # rest of the file would fit in one transaction (so that the last one is small)
@@ -111,8 +113,28 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
     zone = context.config.calendar.zone
 
     # normalised email → lead id; emails as written that differ from their normal form are added
-    # as they are met, so that each distinct string is normalised once
-    known: dict[str, int] = {}  # filled once the writer has started (a forked one need not copy it)
+    # as they are met, so that each distinct string is normalised once. Every lead's email is
+    # read at once (one pass over the email index, once the writer has started: a forked one need
+    # not copy them), unless the database holds far more leads than the file could name: then
+    # the file's emails are looked up as they come (a few events into a million leads: no
+    # second of reading and no 150 MB of emails), and those no lead has are remembered too.
+    known: dict[str, int] = {}
+    lookup = lead_store.max_id() > LOOKUP_RATIO * (source.size // MIN_ROW_BYTES + 1)
+    absent: set[str] = set()
+
+    def learn(emails: Iterable[str]) -> None:
+        """In lookup mode: find the leads of these normalised emails, unless met before."""
+        wanted = sorted({email for email in emails if email not in known and email not in absent})
+        if wanted:
+            found = dict(lead_store.ids_of(wanted))
+            known.update(found)
+            absent.update(email for email in wanted if email not in found)
+
+    def normal(written: str) -> str | None:
+        try:
+            return normalize_email(written)
+        except EmailError:
+            return None
 
     def resolve(written: str) -> Any:
         """A lead id, a _NewLead (--create-leads), or why the email is refused (a str)."""
@@ -120,6 +142,8 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
             email = normalize_email(written)
         except EmailError as error:
             return f"email: {error}"
+        if lookup:
+            learn([email])
         lead_id = known.get(email)
         if lead_id is not None:
             known[written] = lead_id
@@ -149,6 +173,9 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
         written = columns_[email_at]
         leads = list(map(known.get, written))
         if None in leads:  # emails met for the first time
+            if lookup:  # all of them in a few queries (the rows may yet be read one by one)
+                learn(filter(None, map(normal, {written[index] for index in
+                                                compress(range(len(leads)), map(is_, leads, repeat(None)))})))
             for index in compress(range(len(leads)), map(is_, leads, repeat(None))):
                 lead = resolve(written[index])
                 if lead.__class__ is not int:
@@ -189,7 +216,8 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
 
     def read_rows(send: Callable[[_Chunk], None]) -> None:
         """Read the file, sending chunks of good rows to the writer."""
-        known.update(lead_store.email_ids())
+        if not lookup:
+            known.update(lead_store.email_ids())
         chunk, trimmed = _Chunk([], [], [], []), True
         for block, row in job.converted(looks_like_row, plain_block, check_row):
             if block is not None:
