@@ -932,3 +932,36 @@ def test_events_end_alike_whether_emails_are_looked_up_as_they_come_or_read_at_o
     assert report["read"] == 1_200 and report["rejected"] == (1 if create_leads else 3)
     assert ("stranger@nowhere.io", "pricing_page", timegm((2026, 11, 4, 10, 0, 0)), "") in outcomes[0][2] \
         if create_leads else "no lead with email" in outcomes[0][3]
+
+
+def test_export_of_thousands_of_leads_protects_and_formats_every_cell_across_batches(ws: Workspace) -> None:
+    # the exporter works a few thousand rows at a time, column by column: cells far apart and
+    # on both sides of a batch's edge come out as lead-by-lead formatting would make them
+    def first_name(index: int) -> str:
+        return "=1+2" if index % 997 == 0 else "" if index % 3 == 0 else f"F{index}"
+
+    def note(index: int) -> str:
+        return "" if index % 4 == 0 else f"-{index} units" if index % 7 == 0 else f"n{index}"
+
+    def created(index: int) -> str:
+        return "" if index % 5 == 0 else f"2026-01-{1 + index // 86_400 % 28:02d}T{index // 3600 % 24:02d}:" \
+                                           f"{index // 60 % 60:02d}:{index % 60:02d}Z"
+
+    count = 12_000
+    rows = ["email,first_name,created_at,Note"] + [
+        f"{'=' if index % 1_000 == 999 else ''}u{index}@x.com,{first_name(index)},{created(index)},{note(index)}"
+        for index in range(count)]
+    path = ws.csv("many.csv", "\n".join(rows) + "\n")
+    assert counts(imp(ws, "leads", path)) == (count, count, 0, 0, 0)
+    out = ws.root / "export.csv"
+    assert ws.ok(["export", "leads", str(out)], now=MONDAY_9AM)["leads"] == count
+    header, *body = list(csv.reader(io.StringIO(out.read_bytes().decode("utf-8-sig"), newline="")))
+    assert len(body) == count
+    at = {name: header.index(name) for name in ("email", "first_name", "created_at", "form.Note", "id", "stage")}
+    for index, cells in enumerate(body):
+        email = f"{'=' if index % 1_000 == 999 else ''}u{index}@x.com"
+        assert cells[at["email"]] == to_spreadsheet(email)
+        assert cells[at["first_name"]] == to_spreadsheet(first_name(index))
+        assert cells[at["created_at"]] == created(index)
+        assert cells[at["form.Note"]] == to_spreadsheet(note(index))
+        assert (cells[at["id"]], cells[at["stage"]]) == (str(index + 1), "lead")

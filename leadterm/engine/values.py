@@ -12,7 +12,7 @@ from typing import Any
 
 from leadterm.engine.times import UTC, InstantError, parse_instant
 
-__all__ = ["parse_count", "parse_time", "epoch_of", "epochs_of", "clean_text", "clean_column", "each_distinct", "ValueProblem", "to_spreadsheet", "from_spreadsheet"]
+__all__ = ["parse_count", "parse_time", "epoch_of", "epochs_of", "clean_text", "clean_column", "each_distinct", "ValueProblem", "to_spreadsheet", "from_spreadsheet", "PROTECTED_STARTS"]
 
 
 class ValueProblem(ValueError):
@@ -36,10 +36,14 @@ _US_FORMATS = (
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
+#: What ``to_spreadsheet`` puts a ' before: a formula start, and a ' itself.
+PROTECTED_STARTS = (*_FORMULA_STARTS, "'")
+
+
 def to_spreadsheet(text: str) -> str:
     """A cell a spreadsheet shows as text: a leading ' before a formula start (and before a
     leading ', so that ``from_spreadsheet`` gives every value back exactly)."""
-    if text.startswith(_FORMULA_STARTS) or text.startswith("'"):
+    if text.startswith(PROTECTED_STARTS):
         return "'" + text
     return text
 

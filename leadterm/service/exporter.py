@@ -6,12 +6,16 @@ from __future__ import annotations
 import csv
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from itertools import repeat
+from operator import methodcaller
 from pathlib import Path
 from typing import Any
 
-from leadterm.engine.times import epoch_to_iso
-from leadterm.engine.values import to_spreadsheet
+from leadterm.engine.times import UTC
+from leadterm.engine.values import PROTECTED_STARTS, to_spreadsheet
 from leadterm.service.context import Context
 from leadterm.service.errors import Invalid
 from leadterm.service.import_leads import DATA_FIELDS, EXPORT_ONLY_COLUMNS, TEXT_FIELDS
@@ -30,7 +34,7 @@ _STATE_SQL = {
 }
 _TIMES = frozenset({"created_at", "mql_at", "assigned_at", "accepted_at", "first_touch_at", "route_deadline",
                     "accept_deadline", "first_touch_deadline", "recheck_at"})
-_TEXT = frozenset({"email", *TEXT_FIELDS, "stage_reason"})
+_TEXT = frozenset({"email", *TEXT_FIELDS, "stage_reason", "form"})  # "form": a form answer
 
 
 @dataclass
@@ -57,22 +61,19 @@ def _export(path: Path) -> ExportReport:
     columns = [*_DATA, *(f"form.{key}" for key in form_keys), *EXPORT_ONLY_COLUMNS]
     select = [*(f"lead.{name}" if name != "email" else "lead.email_display" for name in _DATA),
               "lead.form", *(_STATE_SQL[name] for name in EXPORT_ONLY_COLUMNS)]
-    cursor = lead_store.export_rows(select)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     count = 0
     try:
         with temporary.open("w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle)
+            writer = csv.writer(handle)  # (it writes None as an empty cell)
             writer.writerow(columns)
-            for row in cursor:
-                data = dict(zip(_DATA, row[: len(_DATA)]))
-                form = json.loads(row[len(_DATA)]) if row[len(_DATA)] else {}
-                state = dict(zip(EXPORT_ONLY_COLUMNS, row[len(_DATA) + 1 :]))
-                cells: list[Any] = [_cell(name, data[name]) for name in _DATA]
-                cells += [to_spreadsheet(form[key]) if key in form else "" for key in form_keys]
-                cells += [_cell(name, state[name]) for name in EXPORT_ONLY_COLUMNS]
-                writer.writerow(cells)
-                count += 1
+            for rows in lead_store.export_rows(select):
+                table = list(zip(*rows))  # column by column: each cleaned in C-level passes
+                cells = [_column(name, values) for name, values in zip(_DATA, table)]
+                cells += _form_columns(table[len(_DATA)], form_keys)
+                cells += [_column(name, values) for name, values in zip(EXPORT_ONLY_COLUMNS, table[len(_DATA) + 1:])]
+                writer.writerows(zip(*cells))
+                count += len(rows)
         os.replace(temporary, path)
     except OSError as error:
         temporary.unlink(missing_ok=True)
@@ -80,11 +81,25 @@ def _export(path: Path) -> ExportReport:
     return ExportReport(str(path), count, form_keys)
 
 
-def _cell(name: str, value: Any) -> Any:
-    if value is None:
-        return ""
+_ISO = methodcaller("strftime", "%Y-%m-%dT%H:%M:%SZ")  # as engine.times.to_iso writes a time
+
+
+def _column(name: str, values: Sequence[Any]) -> Sequence[Any]:
+    """A column of cells as written (None for an empty one): times as ISO 8601 in UTC, texts
+    protected for spreadsheets, the rest as they are. Each distinct value is written once, by
+    C-level passes, and the column mapped through them (None maps to None)."""
+    if name not in _TIMES and (name not in _TEXT or not any(map(str.startswith, filter(None, values),
+                                                                   repeat(PROTECTED_STARTS)))):
+        return values  # (filter(None, ...) leaves out None and "", which no formula starts)
+    distinct = list(set(values) - {None})
     if name in _TIMES:
-        return epoch_to_iso(value)
-    if name in _TEXT:
-        return to_spreadsheet(str(value))
-    return value
+        written = map(_ISO, map(datetime.fromtimestamp, distinct, repeat(UTC)))
+    else:
+        written = map(to_spreadsheet, distinct)
+    return list(map(dict(zip(distinct, written)).get, values))
+
+
+def _form_columns(forms: Sequence[str | None], keys: list[str]) -> list[Sequence[Any]]:
+    """One column per form answer (None where a lead has none), protected for spreadsheets."""
+    answers = [json.loads(form) if form else {} for form in forms]
+    return [_column("form", list(map(methodcaller("get", key), answers))) for key in keys]
