@@ -965,3 +965,44 @@ def test_export_of_thousands_of_leads_protects_and_formats_every_cell_across_bat
         assert cells[at["created_at"]] == created(index)
         assert cells[at["form.Note"]] == to_spreadsheet(note(index))
         assert (cells[at["id"]], cells[at["stage"]]) == (str(index + 1), "lead")
+
+
+def _export_form_answers(ws: Workspace) -> tuple[list[str], list[dict[str, str]]]:
+    out = ws.root / "export.csv"
+    keys = ws.ok(["export", "leads", str(out)], now=MONDAY_9AM)["form_columns"]
+    header, *body = list(csv.reader(io.StringIO(out.read_bytes().decode("utf-8-sig"), newline="")))
+    return keys, [{name: cells[index] for index, name in enumerate(header) if name.startswith("form.")}
+                  for cells in body]
+
+
+def test_export_keeps_a_form_key_holding_a_nul(ws: Workspace) -> None:
+    # a header may hold a NUL, where SQLite's json_each would cut the key short
+    path = write(ws, "nul.csv", b"Email,Bud\x00get,Other\na@b.com,1,2\n")
+    assert counts(imp(ws, "leads", path)) == (1, 1, 0, 0, 0)
+    assert _export_form_answers(ws) == (["Bud\x00get", "Other"], [{"form.Bud\x00get": "1", "form.Other": "2"}])
+
+
+def test_export_orders_form_keys_of_a_lead_whose_id_is_past_2_to_the_31(ws: Workspace) -> None:
+    # an id put in by hand: ordering keys by id * 2**32 + place would leave 64 bits
+    assert counts(imp(ws, "leads", write(ws, "one.csv", "Email,First\na@b.com,Al\n"))) == (1, 1, 0, 0, 0)
+    with sqlite3.connect(ws.root / "data" / "leadterm.db") as con:
+        con.execute("INSERT INTO lead (id, email, email_display, form, inserted_at, updated_at) VALUES "
+                    "(4000000000, 'huge@id.com', 'huge@id.com', '{\"zeta\": \"1\", \"alpha\": \"2\"}', 0, 0)")
+        con.execute("INSERT INTO lead_score (lead_id) VALUES (4000000000)")
+    con.close()
+    assert _export_form_answers(ws) == (["zeta", "alpha"], [{"form.zeta": "", "form.alpha": ""},
+                                                            {"form.zeta": "1", "form.alpha": "2"}])
+
+
+def test_a_time_before_the_year_1000_shows_exports_and_reads_back_with_four_digit_years(
+        ws: Workspace, make_ws: Any) -> None:
+    path = write(ws, "old.csv", "Email,Create Date\nold@x.com,0999-05-05T10:00:00Z\nolder@x.com,0001-01-01T00:00:00Z\n")
+    assert counts(imp(ws, "leads", path)) == (2, 2, 0, 0, 0)
+    assert show(ws, "old@x.com")["created_at"] == "0999-05-05T10:00:00Z"
+    out = ws.root / "export.csv"
+    ws.ok(["export", "leads", str(out)], now=MONDAY_9AM)
+    header, *body = list(csv.reader(io.StringIO(out.read_bytes().decode("utf-8-sig"), newline="")))
+    assert [row[header.index("created_at")] for row in body] == ["0999-05-05T10:00:00Z", "0001-01-01T00:00:00Z"]
+    fresh = make_ws("fresh")
+    assert counts(imp(fresh, "leads", out)) == (2, 2, 0, 0, 0)
+    assert fresh.ok(["show", "older@x.com"], now=MONDAY_9AM)["created_at"] == "0001-01-01T00:00:00Z"
