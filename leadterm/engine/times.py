@@ -43,7 +43,8 @@ def to_iso(value: datetime | None) -> str | None:
     """ISO 8601 in UTC with a ``Z``, or None."""
     if value is None:
         return None
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat, not strftime: glibc's %Y writes the year 999 as "999", which no ISO reader takes
+    return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def from_epoch(seconds: int | None) -> datetime | None:

@@ -81,7 +81,8 @@ def _export(path: Path) -> ExportReport:
     return ExportReport(str(path), count, form_keys)
 
 
-_ISO = methodcaller("strftime", "%Y-%m-%dT%H:%M:%SZ")  # as engine.times.to_iso writes a time
+_ISO = methodcaller("isoformat", "T", "seconds")  # then "+00:00" as "Z": as engine.times.to_iso writes a time
+_Z = methodcaller("replace", "+00:00", "Z")
 
 
 def _column(name: str, values: Sequence[Any]) -> Sequence[Any]:
@@ -93,7 +94,7 @@ def _column(name: str, values: Sequence[Any]) -> Sequence[Any]:
         return values  # (filter(None, ...) leaves out None and "", which no formula starts)
     distinct = list(set(values) - {None})
     if name in _TIMES:
-        written = map(_ISO, map(datetime.fromtimestamp, distinct, repeat(UTC)))
+        written = map(_Z, map(_ISO, map(datetime.fromtimestamp, distinct, repeat(UTC))))
     else:
         written = map(to_spreadsheet, distinct)
     return list(map(dict(zip(distinct, written)).get, values))
