@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import sys
 from collections.abc import Callable
 from itertools import product
 from pathlib import Path
@@ -216,3 +217,10 @@ def test_a_field_that_cleaning_changes_anywhere_in_a_block_makes_it_untrimmed(tm
             assert len(blocks) == 1 and isinstance(blocks[0], Block)
             assert blocks[0].columns[column][row] == field
             assert not blocks[0].trimmed, (field, row, column, quoting)
+
+
+def test_the_white_space_the_trimming_check_looks_for_is_what_str_strip_removes() -> None:
+    from leadterm.service.csvfile import _SPACES
+
+    every = {chr(code) for code in range(sys.maxunicode + 1) if chr(code).isspace()}
+    assert set(_SPACES) == every - {"\r", "\n"} and len(_SPACES) == len(set(_SPACES))

@@ -6,9 +6,12 @@ Naive input is read in a given zone (the calendar's), as people write local time
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time, timezone, tzinfo
+from itertools import repeat
+from operator import methodcaller
 
-__all__ = ["UTC", "parse_instant", "to_iso", "epoch_to_iso", "from_epoch", "to_epoch", "InstantError"]
+__all__ = ["UTC", "parse_instant", "to_iso", "epoch_to_iso", "epochs_to_iso", "from_epoch", "to_epoch", "InstantError"]
 
 UTC = timezone.utc
 
@@ -43,8 +46,17 @@ def to_iso(value: datetime | None) -> str | None:
     """ISO 8601 in UTC with a ``Z``, or None."""
     if value is None:
         return None
-    # isoformat, not strftime: glibc's %Y writes the year 999 as "999", which no ISO reader takes
-    return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return _z(_iso(value.astimezone(UTC)))
+
+
+# isoformat, not strftime: glibc's %Y writes the year 999 as "999", which no ISO reader takes
+_iso = methodcaller("isoformat", "T", "seconds")
+_z = methodcaller("replace", "+00:00", "Z")
+
+
+def epochs_to_iso(seconds: Iterable[int]) -> Iterator[str]:
+    """``epoch_to_iso`` of each (none None), in C-level passes: for a column of them."""
+    return map(_z, map(_iso, map(datetime.fromtimestamp, seconds, repeat(UTC))))
 
 
 def from_epoch(seconds: int | None) -> datetime | None:

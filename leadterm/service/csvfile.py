@@ -223,8 +223,10 @@ def _split_all_quoted(text: str, delimiter: str, width: int) -> tuple[list[list[
     return [fields[column::width] for column in range(width)], _trimmed(joined, separator)
 
 
-#: Every character ``str.strip`` removes but the line breaks (none lies beyond U+3000).
-_SPACES = "".join(char for char in map(chr, range(0x3001)) if char.isspace() and char not in "\r\n")
+#: Every character ``str.strip`` removes but the line breaks (``str.isspace``; a test holds
+#: this list to it, written out rather than worked out at every start).
+_SPACES = ("\t\x0b\x0c\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+           "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
 
 
 def _trimmed(text: str, separator: str) -> bool:

@@ -6,15 +6,15 @@ from __future__ import annotations
 import csv
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from functools import partial
 from itertools import repeat
 from operator import methodcaller
 from pathlib import Path
 from typing import Any
 
-from leadterm.engine.times import UTC
+from leadterm.engine.times import epochs_to_iso
 from leadterm.engine.values import PROTECTED_STARTS, to_spreadsheet
 from leadterm.service.context import Context
 from leadterm.service.errors import Invalid
@@ -34,7 +34,7 @@ _STATE_SQL = {
 }
 _TIMES = frozenset({"created_at", "mql_at", "assigned_at", "accepted_at", "first_touch_at", "route_deadline",
                     "accept_deadline", "first_touch_deadline", "recheck_at"})
-_TEXT = frozenset({"email", *TEXT_FIELDS, "stage_reason", "form"})  # "form": a form answer
+_TEXT = frozenset({"email", *TEXT_FIELDS, "stage_reason"})
 
 
 @dataclass
@@ -81,26 +81,32 @@ def _export(path: Path) -> ExportReport:
     return ExportReport(str(path), count, form_keys)
 
 
-_ISO = methodcaller("isoformat", "T", "seconds")  # then "+00:00" as "Z": as engine.times.to_iso writes a time
-_Z = methodcaller("replace", "+00:00", "Z")
-
-
 def _column(name: str, values: Sequence[Any]) -> Sequence[Any]:
     """A column of cells as written (None for an empty one): times as ISO 8601 in UTC, texts
-    protected for spreadsheets, the rest as they are. Each distinct value is written once, by
-    C-level passes, and the column mapped through them (None maps to None)."""
-    if name not in _TIMES and (name not in _TEXT or not any(map(str.startswith, filter(None, values),
-                                                                   repeat(PROTECTED_STARTS)))):
-        return values  # (filter(None, ...) leaves out None and "", which no formula starts)
-    distinct = list(set(values) - {None})
+    protected for spreadsheets, the rest as they are."""
     if name in _TIMES:
-        written = map(_Z, map(_ISO, map(datetime.fromtimestamp, distinct, repeat(UTC))))
-    else:
-        written = map(to_spreadsheet, distinct)
-    return list(map(dict(zip(distinct, written)).get, values))
+        return _each_distinct(values, epochs_to_iso)
+    if name in _TEXT:
+        return _protected(values)
+    return values
+
+
+def _protected(values: Sequence[Any]) -> Sequence[Any]:
+    """Texts (or None) with a ' before any that a spreadsheet would take for a formula; a column
+    with none such as it is (filter(None, ...) leaves out None and "", which no formula starts)."""
+    if not any(map(str.startswith, filter(None, values), repeat(PROTECTED_STARTS))):
+        return values
+    return _each_distinct(values, partial(map, to_spreadsheet))
+
+
+def _each_distinct(values: Sequence[Any], write: Callable[[list[Any]], Iterable[Any]]) -> list[Any]:
+    """``write`` (C-level passes over a list) applied to each distinct value once, and the column
+    mapped through what it wrote (None maps to None)."""
+    distinct = list(set(values) - {None})
+    return list(map(dict(zip(distinct, write(distinct))).get, values))
 
 
 def _form_columns(forms: Sequence[str | None], keys: list[str]) -> list[Sequence[Any]]:
     """One column per form answer (None where a lead has none), protected for spreadsheets."""
     answers = [json.loads(form) if form else {} for form in forms]
-    return [_column("form", list(map(methodcaller("get", key), answers))) for key in keys]
+    return [_protected(list(map(methodcaller("get", key), answers))) for key in keys]

@@ -173,10 +173,10 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
         written = columns_[email_at]
         leads = list(map(known.get, written))
         if None in leads:  # emails met for the first time
+            unmet = list(compress(range(len(leads)), map(is_, leads, repeat(None))))
             if lookup:  # all of them in a few queries (the rows may yet be read one by one)
-                learn(filter(None, map(normal, {written[index] for index in
-                                                compress(range(len(leads)), map(is_, leads, repeat(None)))})))
-            for index in compress(range(len(leads)), map(is_, leads, repeat(None))):
+                learn(filter(None, map(normal, {written[index] for index in unmet})))
+            for index in unmet:
                 lead = resolve(written[index])
                 if lead.__class__ is not int:
                     return None

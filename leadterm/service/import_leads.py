@@ -4,10 +4,11 @@ Built like the events import. The reader (this process) splits clean stretches o
 columns and cleans and checks them column by column with C-level functions (each distinct
 company size parsed once), row by row only where a block needs a closer look; it works out what
 is stored of a new lead (fit and disqualify rule, once per distinct value, and form answers as
-JSON) and hands chunks of whole blocks, column by column, to a writer (on Linux a forked process,
-so that neither waits for the other's GIL). The two halves take about as long. The writer
-commits each chunk in a transaction of its own: new leads go 1,882 to a statement; a
-chunk where a lead is already known, or an email comes twice, is merged lead by lead."""
+JSON) and hands each block, column by column, to a writer (on Linux a forked process, so that
+neither waits for the other's GIL). The two halves take about as long. The writer commits each
+chunk in a transaction of its own: new leads go 1,882 to a statement; a chunk where a lead is
+already known (the unique index on emails says so), or an email comes twice, is merged lead by
+lead."""
 
 from __future__ import annotations
 

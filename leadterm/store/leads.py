@@ -41,11 +41,11 @@ __all__ = [
 ]
 
 
-#: A lead row with its score columns; queries add WHERE / ORDER BY.
 #: The open stages as an SQL list of literals, as the partial index lead_open names them.
 _OPEN = "(" + ", ".join(f"'{stage}'" for stage in OPEN_STAGES) + ")"
 assert _OPEN == "('mql', 'sal')", "the schema's lead_open index names these stages"
 
+#: A lead row with its score columns; queries add WHERE / ORDER BY.
 SELECT_LEAD = (
     "SELECT lead.*, lead_score.score, lead_score.tier1_fired, lead_score.due_at AS score_due_at "
     "FROM lead JOIN lead_score ON lead_score.lead_id = lead.id"
