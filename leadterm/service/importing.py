@@ -103,15 +103,17 @@ class Job(Generic[T]):
         self.rejects.add(line, reason, values, raw)
 
     def converted(self, looks_like_row: Callable[[list[str]], bool], convert: Callable[[Block], B | None],
-                  check: Callable[[int, list[str]], R | None], taper: bool = False) -> Iterator[tuple[B, None] | tuple[None, R]]:
+                  check: Callable[[int, list[str]], R | None], size: int = 10_000,
+                  taper: bool = False) -> Iterator[tuple[B, None] | tuple[None, R]]:
         """The file's good rows, converted: (block, None) for a clean Block as ``convert`` makes
         it whole, or (None, row) one by one through ``check`` (which rejects what it refuses,
         giving None) for every record outside clean blocks and for a block that ``convert``
         would not take (None: a row in it needs a closer look). Unreadable records go straight
         to the rejects. Counts what it reads in the report as it goes, and shows progress.
-        ``taper``: smaller blocks at both ends of the file (``CsvSource.batches``)."""
+        ``size``: lines in a clean block; ``taper``: smaller blocks at both ends of the file
+        (``CsvSource.batches``)."""
         report, progress, source = self.report, self.progress, self.source
-        for batch in source.batches(looks_like_row, taper=taper):
+        for batch in source.batches(looks_like_row, size, taper):
             if batch.__class__ is Block:
                 report.read += batch.count
                 block = convert(batch)
