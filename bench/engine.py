@@ -28,6 +28,7 @@ from leadterm.service.context import open_context  # noqa: E402
 from leadterm.service.scoring import refresh_fit, rescore  # noqa: E402
 from leadterm.service.worker import tick  # noqa: E402
 from leadterm.store import database, scores, write  # noqa: E402
+from leadterm.store import events as event_store  # noqa: E402
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc)  # a Monday, 10:00 in New York
 TYPES = ["page_view"] * 40 + ["email_open"] * 30 + ["webinar"] * 8 + ["case_study_download"] * 6 + \
@@ -66,7 +67,7 @@ def build(folder: Path, leads: int, events: int, seed: int = 7) -> Path:
             rows.append((lead_id, kind, now - rng.randint(0, 200 * 86400), ""))
     rows.sort()
     with write():
-        db.cursor().executemany("INSERT OR IGNORE INTO event VALUES (?, ?, ?, ?)", rows)
+        event_store.add(rows)
         refresh_fit(context)
     db.execute_sql("ANALYZE")
     return config
@@ -96,7 +97,7 @@ def main() -> None:
         print(f"built {args.leads:,} leads and {count:,} events in {time.perf_counter() - started:.1f} s")
 
         def aggregate() -> None:
-            db.execute_sql("SELECT lead_id, type, COUNT(*) FROM event GROUP BY lead_id, type").fetchall()
+            db.execute_sql("SELECT lead_id, type_id, COUNT(*) FROM event GROUP BY lead_id, type_id").fetchall()
 
         def full_rescore() -> None:
             with write():
@@ -125,8 +126,7 @@ def main() -> None:
             ids = rng.sample(range(1, args.leads + 1), 1000)
             at = to_epoch(NOW) - 3600 - round_
             with write():
-                db.cursor().executemany(
-                    "INSERT OR IGNORE INTO event VALUES (?, 'email_open', ?, 'bench')", [(i, at) for i in ids])
+                event_store.add((i, "email_open", at, "bench") for i in ids)
                 scores.mark_due(ids)
             db.execute_sql("PRAGMA wal_checkpoint(PASSIVE)")  # the import's pages, not the pass's
             started = time.perf_counter()

@@ -921,8 +921,8 @@ def test_events_end_alike_whether_emails_are_looked_up_as_they_come_or_read_at_o
         report = ws.ok(command, now=MONDAY_9AM)
         again = ws.ok(command, now=MONDAY_9AM)
         with sqlite3.connect(ws.root / "data" / "leadterm.db") as con:
-            stored = con.execute("SELECT l.email, e.type, e.occurred_at, e.detail FROM event e "
-                                 "JOIN lead l ON l.id = e.lead_id ORDER BY 1, 2, 3, 4").fetchall()
+            stored = con.execute("SELECT l.email, t.name, e.occurred_at, e.detail FROM event e JOIN lead l ON l.id = e.lead_id "
+                                 "JOIN event_type t ON t.id = e.type_id ORDER BY 1, 2, 3, 4").fetchall()
         con.close()
         rejects = (ws.root / "events.csv.rejects.csv").read_text(encoding="utf-8")
         outcomes.append(({key: report[key] for key in ("read", "inserted", "duplicates", "rejected", "leads_created")},

@@ -399,7 +399,8 @@ def snapshot(db: Path) -> dict[str, Any]:
         scores = {email: (score, tier1, due) for email, score, tier1, due in con.execute(
             "SELECT l.email, s.score, s.tier1_fired, s.due_at FROM lead_score s JOIN lead l ON l.id = s.lead_id")}
         events = sorted(con.execute(
-            "SELECT l.email, e.type, e.occurred_at, e.detail FROM event e JOIN lead l ON l.id = e.lead_id"))
+            "SELECT l.email, t.name, e.occurred_at, e.detail FROM event e JOIN lead l ON l.id = e.lead_id "
+            "JOIN event_type t ON t.id = e.type_id"))
         tables = [name for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
         counts = {name: con.execute(f"SELECT COUNT(*) FROM {name}").fetchone()[0] for name in tables}
         meta = sorted(con.execute("SELECT key, value FROM meta"))

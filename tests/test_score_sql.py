@@ -27,6 +27,7 @@ from leadterm.engine.times import UTC, from_epoch
 from leadterm.service.context import Context, Timebase
 from leadterm.service.scoring import rescore
 from leadterm.store import close_database, database, open_database, write
+from leadterm.store import events as event_store
 
 DAY = 86400
 NOW = int(datetime(2026, 11, 23, 14, 0, tzinfo=UTC).timestamp())
@@ -69,11 +70,7 @@ class World:
                 )
                 lead_id = cursor.lastrowid
                 db.execute_sql("INSERT INTO lead_score (lead_id, due_at) VALUES (?, 0)", (lead_id,))
-                for type_, at, detail in events:
-                    db.execute_sql(
-                        "INSERT OR IGNORE INTO event (lead_id, type, occurred_at, detail) VALUES (?, ?, ?, ?)",
-                        (lead_id, type_, at, detail),
-                    )
+                event_store.add((lead_id, type_, at, detail) for type_, at, detail in events)
                 # the primary key (lead_id, type, occurred_at, detail) drops exact duplicates
                 self.events[lead_id] = [EventFact(*event) for event in sorted(set(events))]
                 self.fit[lead_id] = fit

@@ -4,6 +4,7 @@ append-only history, the write transaction's rules, and online backups."""
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +16,7 @@ from conftest import ADA, BEA, CY, MONDAY_9AM, Workspace, add_events, add_leads,
 from leadterm.store import StoreError, close_database, open_database, write
 from leadterm.store.db import schema_version
 from leadterm.store.models import MODELS, History
-from leadterm.store.schema import SCHEMA_VERSION
+from leadterm.store.schema import SCHEMA_VERSION, V1
 
 
 @pytest.fixture
@@ -225,6 +226,24 @@ def test_rows_given_column_by_column_go_in_whole_and_in_order(db_path: Path, row
         insert_columns("temp.wide", names, [*columns[:16], columns[16] + ["one too many"]])
 
 
+def _as_release(path: Path, version: int) -> None:
+    """Turn the database at ``path`` back into what release ``version`` left, its data kept."""
+    script = ""
+    if version < 3:  # event types as text in the event table itself, as V1 made it
+        table = re.search(r"CREATE TABLE event \(.*?\) WITHOUT ROWID;", V1, re.S).group()
+        script += (table.replace("CREATE TABLE event (", "CREATE TABLE event_text (")
+                   + "INSERT INTO event_text SELECT e.lead_id, t.name, e.occurred_at, e.detail "
+                     "FROM event e JOIN event_type t ON t.id = e.type_id;"
+                     "DROP TABLE event; DROP TABLE event_type; ALTER TABLE event_text RENAME TO event;")
+    if version < 2:  # the two owner indexes whole
+        script += ("DROP INDEX lead_owner_queue; DROP INDEX lead_open;"
+                   "CREATE INDEX lead_owner_queue ON lead (owner, stage, tier, due_at);"
+                   "CREATE INDEX lead_stage_owner ON lead (stage, owner);")
+    with sqlite3.connect(path) as con:
+        con.executescript(script + f"UPDATE meta SET value = '{version}' WHERE key = 'schema_version';")
+    con.close()
+
+
 def test_a_release_1_database_gets_the_partial_owner_indexes_and_reads_alike(ws: Workspace) -> None:
     add_leads(ws, [ADA, BEA, CY], now=MONDAY_9AM)
     add_events(ws, [demo_request("ada@acme.com", "2026-11-23T13:00:00Z"),
@@ -234,14 +253,7 @@ def test_a_release_1_database_gets_the_partial_owner_indexes_and_reads_alike(ws:
     assert [row["email"] for row in alices] == ["ada@acme.com", "bea@beta.io"]
     close_database()
     path = ws.root / "data" / "leadterm.db"
-    with sqlite3.connect(path) as con:  # as release 1 left it: the two owner indexes whole
-        con.executescript(
-            "DROP INDEX lead_owner_queue; DROP INDEX lead_open;"
-            "CREATE INDEX lead_owner_queue ON lead (owner, stage, tier, due_at);"
-            "CREATE INDEX lead_stage_owner ON lead (stage, owner);"
-            "UPDATE meta SET value = '1' WHERE key = 'schema_version';"
-        )
-    con.close()
+    _as_release(path, 1)
     assert ws.ok("queue --all", actor="dana", now=MONDAY_9AM) == everyone
     assert ws.ok("queue", actor="alice", now=MONDAY_9AM) == alices
     with sqlite3.connect(path) as con:
@@ -254,3 +266,35 @@ def test_a_release_1_database_gets_the_partial_owner_indexes_and_reads_alike(ws:
     assert indexes["lead_owner_queue"].endswith("WHERE owner IS NOT NULL")
     assert indexes["lead_open"].endswith("WHERE stage IN ('mql', 'sal')")
     assert all("USING COVERING INDEX lead_open" in str(plan) for plan in plans), plans
+
+
+def test_a_release_2_database_gets_event_type_codes_and_keeps_every_event_and_score(ws: Workspace) -> None:
+    add_leads(ws, [ADA, BEA, CY], now=MONDAY_9AM)
+    events = [demo_request("ada@acme.com", "2026-11-23T13:00:00Z"),
+              {"email": "bea@beta.io", "type": "Pricing_Page", "occurred_at": "2026-11-20T10:00:00Z", "detail": "/pricing"},
+              {"email": "bea@beta.io", "type": "pricing_page", "occurred_at": "2026-11-21T10:00:00Z", "detail": ""},
+              {"email": "cy@gamma.org", "type": "case_study_download", "occurred_at": "2026-11-22T10:00:00Z",
+               "detail": "Speed to lead, live"}]
+    add_events(ws, events, now=MONDAY_9AM)
+    ws.ok("tick", now=MONDAY_9AM)
+    briefs = {lead["email"]: ws.ok(f"show {lead['email']}", now=MONDAY_9AM) for lead in (ADA, BEA, CY)}
+    assert [event["type"] for event in briefs["bea@beta.io"]["events"]] == ["pricing_page", "pricing_page"]
+    assert briefs["bea@beta.io"]["score"] > 0 and briefs["ada@acme.com"]["tier"] == 1
+    close_database()
+    path = ws.root / "data" / "leadterm.db"
+    _as_release(path, 2)
+    # the same file again adds nothing (the migrated key is the import's), and marks its leads
+    # due: the next pass rescores them from the migrated events
+    again = add_events(ws, events, now=MONDAY_9AM)
+    assert (again["inserted"], again["duplicates"]) == (0, 4)
+    ws.ok("tick", now=MONDAY_9AM)
+    assert {email: ws.ok(f"show {email}", now=MONDAY_9AM) for email in briefs} == briefs
+    with sqlite3.connect(path) as con:
+        assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (str(SCHEMA_VERSION),)
+        assert [row[1] for row in con.execute("PRAGMA table_info(event)")] == ["lead_id", "type_id", "occurred_at", "detail"]
+        names = [name for (name,) in con.execute("SELECT name FROM event_type ORDER BY id")]
+        assert names == ["case_study_download", "demo_request", "pricing_page"]
+        assert con.execute("SELECT COUNT(*) FROM event").fetchone() == (4,)
+        assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert con.execute("PRAGMA foreign_key_check").fetchall() == []
+    con.close()

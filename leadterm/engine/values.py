@@ -77,10 +77,12 @@ _UNSEEN = object()
 
 
 def each_distinct(values: Sequence[Any], function: Callable[[Any], Any], memo: dict[Any, Any],
-                  limit: int = 50_000) -> list[Any]:
+                  limit: int = 50_000, together: bool = False) -> list[Any]:
     """``function`` of each value, called once per distinct value: ``memo`` keeps the results
     from call to call (all forgotten when it would grow past ``limit``), and a column whose
     values were all met before costs one C-level lookup pass. What ``function`` raises is raised.
+    ``together``: ``function`` takes the set of values not met before and gives a mapping of
+    each to its result (one call per column that holds any: for a database lookup, say).
     """
     results = list(map(memo.get, values, repeat(_UNSEEN)))
     if _UNSEEN in results:
@@ -88,7 +90,7 @@ def each_distinct(values: Sequence[Any], function: Callable[[Any], Any], memo: d
         if len(memo) + len(unseen) > limit:  # forget the older values (and meet again those of these)
             memo.clear()
             unseen = set(values)
-        memo.update((value, function(value)) for value in unseen)
+        memo.update(function(unseen) if together else ((value, function(value)) for value in unseen))
         results = list(map(memo.__getitem__, values))
     return results
 

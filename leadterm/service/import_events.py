@@ -243,14 +243,19 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
     # a stale score); leads whose events were all there already too, which is simpler than
     # telling them apart and costs one more rescore
     named: set[int] = set()
-    kinds_folded: dict[str, str] = {}  # type as written → as stored
+    kind_codes: dict[str, int] = {}  # type as written → its code (event_store.type_codes)
+
+    def codes_of(written: set[str]) -> dict[str, int]:
+        folded = {value: _kind(value) for value in written}
+        codes = event_store.type_codes(folded.values())
+        return {value: codes[kind] for value, kind in folded.items()}
 
     def write_chunk(chunk: _Chunk) -> dict[str, int]:  # outside any transaction
         leads, created = chunk.leads, 0
         if create_leads:
             with write():
                 leads, created = _create_leads(context, leads, int(context.now().timestamp()))
-        kinds = each_distinct(chunk.kinds, _kind, kinds_folded)
+        kinds = each_distinct(chunk.kinds, codes_of, kind_codes, together=True)
         event_store.stage(leads, kinds, chunk.times, chunk.details if chunk.trimmed else clean_column(chunk.details))
         named.update(leads)
         return {"staged": len(leads), "leads_created": created}

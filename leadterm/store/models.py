@@ -17,6 +17,7 @@ __all__ = [
     "Meta",
     "Lead",
     "LeadScore",
+    "EventType",
     "Event",
     "Touch",
     "Account",
@@ -85,9 +86,13 @@ class LeadScore(_Base):
     due_at = IntegerField(null=True)
 
 
+class EventType(_Base):
+    name = TextField(unique=True)
+
+
 class Event(_Base):
     lead = ForeignKeyField(Lead, column_name="lead_id", backref="events")
-    type = TextField()
+    type = ForeignKeyField(EventType, column_name="type_id")
     occurred_at = IntegerField()
     detail = TextField(default="")
 
@@ -156,4 +161,4 @@ class Notification(_Base):
     read_at = IntegerField(null=True)
 
 
-MODELS = (Meta, Lead, LeadScore, Event, Touch, Account, RepState, GroupCursor, Assignment, History, Notification)
+MODELS = (Meta, Lead, LeadScore, EventType, Event, Touch, Account, RepState, GroupCursor, Assignment, History, Notification)

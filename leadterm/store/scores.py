@@ -62,7 +62,7 @@ def rescore_statement(model: ScoringModel, now: int, only_due: bool) -> tuple[st
     ]
     behaviour, tier1, leaves = [], [], []
     for index, rule in enumerate(model.compiled):
-        window = f"e.type = ? AND e.occurred_at <= {now}"
+        window = f"e.type_id = (SELECT id FROM event_type WHERE name = ?) AND e.occurred_at <= {now}"
         params.append(rule.event)
         if rule.span is not None:
             window += f" AND e.occurred_at >= {now - rule.span}"
