@@ -43,9 +43,13 @@ def expected(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
 
 
 def assert_trimmed_if_said(block: Block) -> None:
-    """A block that says its fields are trimmed holds only fields that cleaning leaves alone."""
-    if block.trimmed:
+    """A block that says its fields (or one column's) are trimmed holds only fields that
+    cleaning leaves alone."""
+    if block.trimmed():
         assert all((clean_text(field) or "") == field for column in block.columns for field in column)
+    for index, column in enumerate(block.columns):
+        if block.trimmed([index]):
+            assert all((clean_text(field) or "") == field for field in column)
 
 
 def records_of(path: Path, looks_like_row: Callable[[list[str]], bool]) -> list[tuple[int, list[str] | None, str | None, str]]:
@@ -115,7 +119,7 @@ def test_a_clean_file_comes_in_blocks_with_quoted_delimiters_in_place(tmp_path: 
     assert [type(batch) for batch in batches] == [Block, Block, Block]
     assert [batch.first_line for batch in batches] == [2, 12, 22]
     assert batches[0].columns[2][:4] == ["/p, 0", "/p1", "/p2", "/p, 3"]
-    assert [batch.trimmed for batch in batches] == [True, True, True]
+    assert [batch.trimmed() for batch in batches] == [True, True, True]
     assert batches[2].columns[0][-1] == "a29@x.com"
 
 
@@ -201,7 +205,11 @@ def test_a_fully_quoted_export_comes_in_blocks(tmp_path: Path) -> None:
     batches = list(CsvSource(path).batches(size=10))
     assert [type(batch) for batch in batches] == [Block, Block, Block]
     assert batches[0].columns[2][:3] == ["", "/p, 1", ""] and batches[2].columns[0][-1] == "a29@x.com"
-    assert [batch.trimmed for batch in batches] == [True, True, True]
+    assert [batch.trimmed() for batch in batches] == [True, True, True]
+    # a column asked about alone, beginning (or ending, or all) with empty fields
+    assert all(batch.columns[2][0] == "" and batch.trimmed([2]) and batch.trimmed([0, 2]) for batch in batches)
+    assert Block(2, [["a", ""], ["", ""], ["", "b"]], 2).trimmed([0]) and Block(2, [["a", ""], ["", ""], ["", "b"]], 2).trimmed()
+    assert not Block(2, [["a", " "], ["", ""]], 2).trimmed([0]) and Block(2, [["a", " "], ["", ""]], 2).trimmed([1])
 
 
 def test_a_field_that_cleaning_changes_anywhere_in_a_block_makes_it_untrimmed(tmp_path: Path) -> None:
@@ -216,7 +224,9 @@ def test_a_field_that_cleaning_changes_anywhere_in_a_block_makes_it_untrimmed(tm
             blocks = list(CsvSource(path).batches(size=30))
             assert len(blocks) == 1 and isinstance(blocks[0], Block)
             assert blocks[0].columns[column][row] == field
-            assert not blocks[0].trimmed, (field, row, column, quoting)
+            assert not blocks[0].trimmed(), (field, row, column, quoting)
+            assert not blocks[0].trimmed([column]), (field, row, column, quoting)
+            assert blocks[0].trimmed([index for index in range(3) if index != column]), (field, row, column, quoting)
 
 
 def test_the_white_space_the_trimming_check_looks_for_is_what_str_strip_removes() -> None:

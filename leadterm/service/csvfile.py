@@ -13,11 +13,10 @@ import io
 import re
 from collections import deque
 from itertools import chain, compress, islice, repeat
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from leadterm.engine.values import clean_text
 from leadterm.service.errors import Invalid
 
 __all__ = ["Block", "CsvSource", "Record", "RejectWriter", "rejects_path", "MAX_FIELD"]
@@ -123,17 +122,28 @@ class Block(NamedTuple):
     columns: list[list[str]]
     """One list per header column, each ``count`` long."""
     count: int
-    trimmed: bool = False
-    """No field begins or ends with white space or begins with ``'``: ``clean_text`` would
-    leave every one as it is."""
+    joined: tuple[str, str] | None = None
+    """Every field joined by a separator that none holds, and that separator (the block's text,
+    in effect), when ``trimmed`` can search all columns at once."""
 
     def rows(self) -> list[list[str]]:
         return [list(row) for row in zip(*self.columns)]
 
+    def trimmed(self, columns: Iterable[int] | None = None) -> bool:
+        """Whether no field of these columns (of all, by default) begins or ends with white
+        space or begins with ``'``: ``clean_text`` would leave every one as it is. A few C-level
+        searches of their text (about 2 ms a megabyte, against 12 ms for cleaning 10,000 leads),
+        so a reader asks only about the columns it keeps as they are."""
+        if columns is None and self.joined is not None:
+            return _trimmed(*self.joined)
+        wanted = range(len(self.columns)) if columns is None else columns
+        # no field of a block holds a line break (it would not be plain)
+        return all(_trimmed("\n".join(self.columns[index]), "\n") for index in wanted)
 
-def _split_plain(lines: list[str], delimiter: str, width: int) -> tuple[list[list[str]], bool] | None:
-    """The columns of lines that are each one complete record, and whether their fields are
-    trimmed already (``_trimmed``); None when any line is not such a record (or might not be): a
+
+def _split_plain(lines: list[str], delimiter: str, width: int) -> tuple[list[list[str]], tuple[str, str] | None] | None:
+    """The columns of lines that are each one complete record, and their fields joined (for
+    ``Block.joined``) when all were bare; None when any line is not such a record (or might not be): a
     blank or ragged line, a quote left open, a line break inside a quoted field, a lone CR, a
     NUL byte, an oversized field.
 
@@ -193,16 +203,13 @@ def _split_plain(lines: list[str], delimiter: str, width: int) -> tuple[list[lis
                 column = columns[index] = list(map(placeholders.get, column, column))
                 if "\x00" in "".join(column):  # a placeholder that is not a whole field
                     return None
-    # a placeholder stands for a whole field: the text around it, and the field itself
-    trimmed = (not quoted and _trimmed(flat, delimiter)
-               and all((clean_text(field) or "") == field for field in placeholders.values()))
-    return columns, trimmed
+    return columns, None if quoted or placeholders else (flat, delimiter)
 
 
-def _split_all_quoted(text: str, delimiter: str, width: int) -> tuple[list[list[str]], bool] | None:
+def _split_all_quoted(text: str, delimiter: str, width: int) -> tuple[list[list[str]], tuple[str, str]] | None:
     """The columns of lines (LF-ended) whose every field is quoted and holds no quote itself, as
-    CRMs export them (``"a","b, c",""``), and whether those fields are trimmed already; None
-    when any line is otherwise.
+    CRMs export them (``"a","b, c",""``), and those fields joined (``Block.joined``); None when
+    any line is otherwise.
 
     Proof that the split below is the csv module's reading: inside its outer quotes, each line
     must hold exactly ``width - 1`` separators (quote, delimiter, quote) and no other quote, so
@@ -220,7 +227,7 @@ def _split_all_quoted(text: str, delimiter: str, width: int) -> tuple[list[list[
         return None
     joined = separator.join(inner)
     fields = joined.split(separator)
-    return [fields[column::width] for column in range(width)], _trimmed(joined, separator)
+    return [fields[column::width] for column in range(width)], (joined, separator)
 
 
 #: Every character ``str.strip`` removes but the line breaks (``str.isspace``; a test holds
@@ -240,7 +247,8 @@ def _trimmed(text: str, separator: str) -> bool:
     megabyte, against 12 ms for cleaning the fields of one).
     """
     first, last = text[:1], text[-1:]
-    if first.isspace() or first == "'" or (last.isspace() and not text.endswith(separator)):
+    if ((first.isspace() and not text.startswith(separator)) or first == "'"
+            or (last.isspace() and not text.endswith(separator))):
         return False
     if "'" in text and separator + "'" in text:
         return False

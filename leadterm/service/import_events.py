@@ -188,8 +188,10 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
         epochs = epochs_of(columns_[time_at], zone)
         if epochs is None:
             return None
-        details = [""] * block.count if detail_at is None else columns_[detail_at]  # cleaned by the writer
-        return _Chunk(leads, columns_[type_at], epochs, details, trimmed=block.trimmed or detail_at is None)
+        if detail_at is None:
+            return _Chunk(leads, columns_[type_at], epochs, [""] * block.count, trimmed=True)
+        # the writer cleans the details unless they need it not; the other columns are checked here
+        return _Chunk(leads, columns_[type_at], epochs, columns_[detail_at], trimmed=block.trimmed([detail_at]))
 
     def check_row(line: int, values: list[str]) -> Row | None:
         """The careful path: one row checked field by field; None when it was refused."""

@@ -316,7 +316,7 @@ def import_leads(context: Context, path: Path, mapping: Mapping[str, str] | None
         emails = normalize_emails(columns[email_at])
         if emails is None:
             return None
-        tidy = _as_written if block.trimmed else clean_column
+        tidy = _as_written if block.trimmed() else clean_column
         blank = [""] * block.count
         texts = [blank if index is None else tidy(columns[index]) for index in text_at]
         counts = [None] * block.count if size_at is None else sizes_of(tidy(columns[size_at]))
