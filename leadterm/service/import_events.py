@@ -84,8 +84,10 @@ class _Chunk(NamedTuple):
 
     def __reduce__(self) -> tuple[Any, ...]:
         leads: Any = self.leads
-        if all(map(int.__instancecheck__, leads)):
+        try:
             leads = array("q", leads)
+        except TypeError:  # --create-leads: a _NewLead among them
+            pass
         texts = [pack_texts(self.kinds), pack_texts(self.details)]
         return (_Chunk._unpack, (leads, array("q", self.times), *texts, len(self.times), self.rest, self.trimmed))
 
