@@ -75,6 +75,36 @@ def test_cli_commands_do_not_import_textual(tmp_path: Path) -> None:
     assert not any(name == "textual" or name.startswith("textual.") for name in loaded)
 
 
+def test_each_command_is_found_in_the_module_that_defines_it() -> None:
+    import click
+
+    from leadterm.cli import _MODULES
+
+    defined = {}
+    for module in set(_MODULES.values()):
+        group = click.Group()
+        __import__(f"leadterm.cli.{module}", fromlist=["register"]).register(group)
+        defined.update(dict.fromkeys(group.commands, module))
+    assert defined == _MODULES
+
+
+def test_an_import_loads_neither_the_rep_actions_nor_the_metrics(tmp_path: Path) -> None:
+    (tmp_path / "leads.csv").write_text("email\nada@acme.com\n", encoding="utf-8")
+    (tmp_path / "config.toml").write_text((PACKAGE.parent / "config.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    code = (
+        "from click.testing import CliRunner\n"
+        "from leadterm.cli import main\n"
+        f"folder = {str(tmp_path)!r}\n"
+        "result = CliRunner().invoke(main, ['import', 'leads', folder + '/leads.csv', '--json',\n"
+        "                                   '--config', folder + '/config.toml', '--db', folder + '/l.db'])\n"
+        "assert result.exit_code == 0 and '\"inserted\": 1' in result.output, result.output\n"
+    )
+    loaded = _loaded_after(code)
+    assert "leadterm.service.import_leads" in loaded  # the import really ran
+    assert not {"leadterm.cli.work", "leadterm.cli.review", "leadterm.service.actions", "leadterm.engine.metrics",
+                "leadterm.service.reports", "ctypes"} & loaded
+
+
 def test_services_leave_sql_to_the_store() -> None:
     for path in (PACKAGE / "service").rglob("*.py"):
         text = path.read_text(encoding="utf-8")

@@ -10,8 +10,6 @@ import click
 
 from leadterm.cli.common import clean, common_options, echo, emit_json, handle_errors, json_option, session
 from leadterm.cli.progress import progress_bar
-from leadterm.cli.work import _ref, _report
-from leadterm.service import actions
 from leadterm.service.errors import Invalid
 
 __all__ = ["register"]
@@ -176,11 +174,17 @@ def register(main: click.Group) -> None:
     @handle_errors
     def assign(lead: str, handle: str, as_json: bool, **options: Any) -> None:
         """Give a lead to a rep (team lead)."""
+        from leadterm.cli.work import _ref, _report
+        from leadterm.service import actions
+
         context = session(**options)
         _report(actions.assign(context, _ref(lead), handle), context, as_json)
 
     for name, away in (("away", True), ("back", False)):
         def availability(handle: str, as_json: bool, _away: bool = away, **options: Any) -> None:
+            from leadterm.cli.work import _report
+            from leadterm.service import actions
+
             context = session(**options)
             _report(actions.set_away(context, handle, _away), context, as_json)
 

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-
-import tomli_w
 
 from leadterm.config.loader import parse_config
 
@@ -27,6 +24,11 @@ def write_config(path: Path, data: Mapping[str, Any]) -> Path | None:
     rename, so a reader never sees half a file. An existing file is first copied to
     ``config.toml.bak``; returns that backup's path, or None when there was no file before.
     """
+    # imported here: every command loads this module, few write a config (shutil alone: 4 ms)
+    import shutil
+
+    import tomli_w
+
     path = Path(path)
     parse_config(data, source=str(path), path=path)
     text = tomli_w.dumps(data)
