@@ -10,11 +10,11 @@ to the same answers on random rules and events.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from leadterm.engine.scoring import ScoringModel
-from leadterm.store.db import database
+from leadterm.store.db import database, select_in
 
 __all__ = ["rescore", "rescore_statement", "mark_due", "mark_all_due", "add_new_leads"]
 
@@ -49,8 +49,10 @@ def _floor_div(numerator: str, denominator: int) -> str:
     )
 
 
-def rescore_statement(model: ScoringModel, now: int, only_due: bool) -> tuple[str, list[Any]]:
-    """``UPDATE lead_score ...`` rescoring every lead, or those with ``due_at <= now``.
+def rescore_statement(model: ScoringModel, now: int, only_due: bool,
+                      codes: Mapping[str, int]) -> tuple[str, list[Any]]:
+    """``UPDATE lead_score ...`` rescoring every lead, or those with ``due_at <= now``, given
+    the event types' codes (``events.type_codes``; a type without one matches no event).
 
     It returns (lead_id, score, tier1_fired) of each lead it wrote: every due lead, and in a
     full rescore every lead whose score changed.
@@ -62,8 +64,8 @@ def rescore_statement(model: ScoringModel, now: int, only_due: bool) -> tuple[st
     ]
     behaviour, tier1, leaves = [], [], []
     for index, rule in enumerate(model.compiled):
-        window = f"e.type_id = (SELECT id FROM event_type WHERE name = ?) AND e.occurred_at <= {now}"
-        params.append(rule.event)
+        window = f"e.type_id = ? AND e.occurred_at <= {now}"
+        params.append(codes.get(rule.event))
         if rule.span is not None:
             window += f" AND e.occurred_at >= {now - rule.span}"
         columns.append(f"COUNT(*) FILTER (WHERE {window}) AS c{index}")
@@ -74,7 +76,7 @@ def rescore_statement(model: ScoringModel, now: int, only_due: bool) -> tuple[st
             if rule.tier1:
                 tier1.append(f"{count} >= 1")
         else:
-            params.append(rule.event)
+            params.append(codes.get(rule.event))
             columns.append(f"MIN(e.occurred_at) FILTER (WHERE {window}) AS f{index}")
             behaviour.append(f"({count} >= {rule.at_least}) * {rule.points}")
             leaves.append(f"CASE WHEN {count} >= {rule.at_least} THEN f{index} + {rule.span + 1} END")
@@ -123,5 +125,8 @@ RETURNING lead_id, score, tier1_fired
 
 def rescore(model: ScoringModel, now: int, only_due: bool) -> list[tuple[int, int, int]]:
     """Run the rescore: (lead_id, score, tier1_fired) of every lead it wrote."""
-    sql, params = rescore_statement(model, now, only_due)
+    # the rules' types' codes as parameters: measured faster than a subquery for each in the statement
+    names = sorted({rule.event for rule in model.compiled})
+    codes = dict(select_in("SELECT name, id FROM event_type WHERE name IN ({marks})", names))
+    sql, params = rescore_statement(model, now, only_due, codes)
     return database.obj.execute_sql(sql, params).fetchall()
