@@ -192,7 +192,7 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
             return None
         if detail_at is None:
             return _Chunk(leads, columns_[type_at], epochs, [""] * block.count, trimmed=True)
-        # the writer cleans the details unless they need it not; the other columns are checked here
+        # the writer cleans the details unless they are trimmed already (the other columns are checked here)
         return _Chunk(leads, columns_[type_at], epochs, columns_[detail_at], trimmed=block.trimmed([detail_at]))
 
     def check_row(line: int, values: list[str]) -> Row | None:

@@ -1,7 +1,7 @@
 """Events: reading a lead's and inserting them idempotently.
 
-An event's type is stored as a small integer code (``event_type``): code and name are given
-here and read back by join, nowhere else.
+An event's type is stored as a small integer code (``event_type``): codes are given here and
+names read back here (the rescore, in scores.py, reads the codes of its rules' types).
 """
 
 from __future__ import annotations
