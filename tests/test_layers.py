@@ -88,6 +88,18 @@ def test_each_command_is_found_in_the_module_that_defines_it() -> None:
     assert defined == _MODULES
 
 
+def test_a_mistyped_command_is_told_the_nearest_one_whatever_was_loaded_before() -> None:
+    code = (
+        "from click.testing import CliRunner\n"
+        "from leadterm.cli import main\n"
+        "runner = CliRunner()\n"
+        "for typo, meant in (('impor', 'import'), ('acept', 'accept'), ('metrix', 'metrics')):\n"
+        "    result = runner.invoke(main, [typo])\n"
+        "    assert result.exit_code == 2 and f\"Did you mean '{meant}'\" in result.output, result.output\n"
+    )
+    assert "leadterm.cli.review" in _loaded_after(code)
+
+
 def test_an_import_loads_neither_the_rep_actions_nor_the_metrics(tmp_path: Path) -> None:
     (tmp_path / "leads.csv").write_text("email\nada@acme.com\n", encoding="utf-8")
     (tmp_path / "config.toml").write_text((PACKAGE.parent / "config.toml").read_text(encoding="utf-8"), encoding="utf-8")

@@ -22,6 +22,9 @@ _MODULES = {
 }
 
 
+_LOADED: set[str] = set()
+
+
 class _CommandsOnDemand(click.Group):
     """A group that loads a command's module when the command is asked for."""
 
@@ -29,9 +32,13 @@ class _CommandsOnDemand(click.Group):
         return sorted(_MODULES)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        module = _MODULES.get(cmd_name)
-        if module is not None and cmd_name not in self.commands:
-            import_module(f"leadterm.cli.{module}").register(self)
+        if cmd_name not in self.commands:
+            # an unknown name loads every module, so that click suggests the nearest command
+            wanted = [_MODULES[cmd_name]] if cmd_name in _MODULES else sorted(set(_MODULES.values()))
+            for module in wanted:
+                if module not in _LOADED:
+                    _LOADED.add(module)
+                    import_module(f"leadterm.cli.{module}").register(self)
         return self.commands.get(cmd_name)
 
 
