@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from leadterm.config.schema import FieldMatch, GroupMatch
+from leadterm.engine.values import blanks_as_none
 
 __all__ = ["field_value", "field_column", "email_domain", "email_domains", "as_number", "field_matches", "column_matches", "group_matches"]
 
@@ -41,7 +42,7 @@ def email_domains(emails: Sequence[Any]) -> list[str | None]:
     if not every:
         return list(map(email_domain, emails))
     domains = list(map(str.lower, map(str.strip, map(_LAST, map(str.rpartition, emails, repeat("@"))))))
-    return [domain or None for domain in domains] if "" in domains else domains
+    return blanks_as_none(domains)
 
 
 _LAST = itemgetter(2)

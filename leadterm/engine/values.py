@@ -12,7 +12,7 @@ from typing import Any
 
 from leadterm.engine.times import UTC, InstantError, parse_instant
 
-__all__ = ["parse_count", "parse_time", "epoch_of", "epochs_of", "clean_text", "clean_column", "each_distinct", "ValueProblem", "to_spreadsheet", "from_spreadsheet", "PROTECTED_STARTS"]
+__all__ = ["parse_count", "parse_time", "epoch_of", "epochs_of", "clean_text", "clean_column", "blanks_as_none", "each_distinct", "ValueProblem", "to_spreadsheet", "from_spreadsheet", "PROTECTED_STARTS"]
 
 
 class ValueProblem(ValueError):
@@ -71,6 +71,11 @@ def clean_column(values: list[str]) -> list[str]:
     if "\n'" in "\n" + "\n".join(values):  # a cell starting with ' (one C-level search)
         values = list(map(from_spreadsheet, values))
     return values
+
+
+def blanks_as_none(column: Sequence[Any]) -> Sequence[Any]:
+    """The column with each blank ("") as None; a column without one as it is (one C-level search)."""
+    return [value or None for value in column] if "" in column else column
 
 
 _UNSEEN = object()

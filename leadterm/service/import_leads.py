@@ -26,7 +26,7 @@ from leadterm.engine.identity import EmailError, normalize_email, normalize_emai
 from leadterm.engine.lifecycle import DISQUALIFIED, LEAD
 from leadterm.engine.times import to_epoch
 from leadterm.engine.values import (
-    ValueProblem, clean_column, clean_text, each_distinct, epoch_of, epochs_of, parse_count,
+    ValueProblem, blanks_as_none, clean_column, clean_text, each_distinct, epoch_of, epochs_of, parse_count,
 )
 from leadterm.service.context import SYSTEM, Context
 from leadterm.service.csvfile import Block
@@ -193,16 +193,11 @@ def _insert(columns: Mapping[str, Sequence[Any]], points: Sequence[int], disqual
     count = len(points)
     if not count:
         return True
-    texts = [_nulls(columns[name]) for name in TEXT_FIELDS]
+    texts = [blanks_as_none(columns[name]) for name in TEXT_FIELDS]
     stamps = [epoch] * count
     return lead_store.insert_columns(_OUT, [columns["email"], columns["email_display"], *texts, columns["company_size"],
-                                            columns["created_at"], _nulls(forms), points, _nulls(disqualifiers),
-                                            stamps, stamps])
-
-
-def _nulls(column: Sequence[Any]) -> Sequence[Any]:
-    """A blank ("") as None; a column without one as it is (one C-level search)."""
-    return [value or None for value in column] if "" in column else column
+                                            columns["created_at"], blanks_as_none(forms), points,
+                                            blanks_as_none(disqualifiers), stamps, stamps])
 
 
 def _write(context: Context, overwrite: bool, keys: Sequence[str], chunk: _Chunk) -> Counter[str]:

@@ -1,7 +1,7 @@
 """Events: reading a lead's and inserting them idempotently.
 
-An event's type is stored as a small integer code (``event_type``): codes are given here and
-names read back here (the rescore, in scores.py, reads the codes of its rules' types).
+An event's type is stored as a small integer code (``event_type``): codes are given and read
+here (the rescore, in scores.py, reads its rules' types' codes through ``codes_of``).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 from leadterm.engine.scoring import EventFact
 from leadterm.store.db import database, insert_columns, select_in, write
 
-__all__ = ["add", "for_lead", "insert_staged", "stage", "type_codes"]
+__all__ = ["add", "codes_of", "for_lead", "insert_staged", "stage", "type_codes"]
 
 
 def for_lead(lead_id: int) -> list[EventFact]:
@@ -23,6 +23,11 @@ def for_lead(lead_id: int) -> list[EventFact]:
         (lead_id,),
     )
     return [EventFact(*row) for row in cursor]
+
+
+def codes_of(names: Collection[str]) -> dict[str, int]:
+    """The codes of those of these types that have one."""
+    return dict(select_in("SELECT name, id FROM event_type WHERE name IN ({marks})", sorted(set(names))))
 
 
 def type_codes(names: Collection[str]) -> dict[str, int]:
@@ -35,7 +40,7 @@ def type_codes(names: Collection[str]) -> dict[str, int]:
             part = wanted[start : start + 500]
             database.obj.execute_sql(
                 "INSERT OR IGNORE INTO event_type (name) VALUES " + ", ".join(["(?)"] * len(part)), part)
-        return dict(select_in("SELECT name, id FROM event_type WHERE name IN ({marks})", wanted))
+        return codes_of(wanted)
 
 
 _STAGING = "temp.event_staging"

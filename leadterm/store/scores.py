@@ -14,7 +14,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from leadterm.engine.scoring import ScoringModel
-from leadterm.store.db import database, select_in
+from leadterm.store import events
+from leadterm.store.db import database
 
 __all__ = ["rescore", "rescore_statement", "mark_due", "mark_all_due", "add_new_leads"]
 
@@ -52,7 +53,7 @@ def _floor_div(numerator: str, denominator: int) -> str:
 def rescore_statement(model: ScoringModel, now: int, only_due: bool,
                       codes: Mapping[str, int]) -> tuple[str, list[Any]]:
     """``UPDATE lead_score ...`` rescoring every lead, or those with ``due_at <= now``, given
-    the event types' codes (``events.type_codes``; a type without one matches no event).
+    the event types' codes (``events.codes_of``; a type without one matches no event).
 
     It returns (lead_id, score, tier1_fired) of each lead it wrote: every due lead, and in a
     full rescore every lead whose score changed.
@@ -126,7 +127,6 @@ RETURNING lead_id, score, tier1_fired
 def rescore(model: ScoringModel, now: int, only_due: bool) -> list[tuple[int, int, int]]:
     """Run the rescore: (lead_id, score, tier1_fired) of every lead it wrote."""
     # the rules' types' codes as parameters: measured faster than a subquery for each in the statement
-    names = sorted({rule.event for rule in model.compiled})
-    codes = dict(select_in("SELECT name, id FROM event_type WHERE name IN ({marks})", names))
+    codes = events.codes_of({rule.event for rule in model.compiled})
     sql, params = rescore_statement(model, now, only_due, codes)
     return database.obj.execute_sql(sql, params).fetchall()
