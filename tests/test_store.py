@@ -7,13 +7,14 @@ import os
 import re
 import sqlite3
 from collections.abc import Iterator
+from typing import Any
 from pathlib import Path
 
 import peewee
 import pytest
 
 from conftest import ADA, BEA, CY, MONDAY_9AM, Workspace, add_events, add_leads, demo_request
-from leadterm.store import StoreError, close_database, open_database, write
+from leadterm.store import StoreError, checkpoints_aside, close_database, open_database, write
 from leadterm.store.db import schema_version
 from leadterm.store.models import MODELS, History
 from leadterm.store.schema import SCHEMA_VERSION, V1
@@ -158,6 +159,43 @@ def test_write_takes_the_write_lock_before_anything_is_read(db_path: Path) -> No
             db.execute_sql("INSERT INTO meta (key, value) VALUES ('half', 'done')")
             1 / 0
     assert db.execute_sql("SELECT COUNT(*) FROM meta WHERE key = 'half'").fetchone() == (0,)
+
+
+def test_checkpoints_set_aside_run_beside_the_writer_and_the_last_is_waited_for(db_path: Path) -> None:
+    db = open_database(db_path)
+    big = "x" * 4000  # each commit writes a few dozen pages to the WAL
+
+    def commits(count: int, start: int, done: Any) -> None:
+        for index in range(start, start + count):
+            with write():
+                db.execute_sql("INSERT INTO meta (key, value) VALUES (?, ?)", (f"k{index}", big))
+                db.execute_sql("INSERT INTO meta (key, value) VALUES (?, ?)", (f"k{index}b", big * 10))
+            done()
+
+    def in_the_database_file() -> int:
+        """The rows written so far that checkpoints copied into the database file (immutable=1
+        reads the file alone, not the WAL)."""
+        alone = sqlite3.connect(f"file:{db_path}?immutable=1", uri=True)
+        try:
+            return alone.execute("SELECT COUNT(*) FROM meta WHERE key LIKE 'k%'").fetchone()[0]
+        finally:
+            alone.close()
+
+    reader = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        with checkpoints_aside() as committed:
+            assert db.execute_sql("PRAGMA wal_autocheckpoint").fetchone() == (0,)
+            reader.execute("BEGIN")  # a reader holding its snapshot: checkpoints cannot finish, and nothing fails
+            assert reader.execute("SELECT COUNT(*) FROM meta WHERE key LIKE 'k%'").fetchone() == (0,)
+            commits(20, 0, committed)
+            assert reader.execute("SELECT COUNT(*) FROM meta WHERE key LIKE 'k%'").fetchone() == (0,)
+            reader.execute("COMMIT")
+            commits(20, 20, committed)
+        assert in_the_database_file() == 80  # the last commit was checkpointed before leaving
+        assert db.execute_sql("PRAGMA wal_autocheckpoint").fetchone() == (1000,)
+        assert db.execute_sql("SELECT COUNT(*) FROM meta WHERE key LIKE 'k%'").fetchone() == (80,)
+    finally:
+        reader.close()
 
 
 def _lead_rows(path: Path) -> list[tuple]:

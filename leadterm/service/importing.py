@@ -31,7 +31,7 @@ from leadterm.engine.columns import ColumnError, ColumnMap, header_key, map_colu
 from leadterm.engine.identity import is_email
 from leadterm.service.csvfile import Block, CsvSource, RejectWriter
 from leadterm.service.errors import Invalid
-from leadterm.store import forget_inherited_connection, thread_connection, write
+from leadterm.store import checkpoints_aside, forget_inherited_connection, thread_connection, write
 
 __all__ = ["ImportReport", "Progress", "Job", "open_job", "Pipeline", "run_pipeline", "email_in_column", "pack_texts", "unpack", "CHUNK", "PROGRESS_EVERY"]
 
@@ -219,6 +219,10 @@ class Pipeline(Generic[C]):
     The child dies with its parent (a kill -9 of the import kills both), and an interrupted
     transaction is rolled back by SQLite like any other.
 
+    The writer's WAL checkpoints run beside it, in a thread of their own (``checkpoints_aside``):
+    it goes on with the next chunk while the last commit is copied into the database file and
+    synced (measured: leads 100k faster in 14 of 20 pairs, mean -22 ms; events no different).
+
     ``bulk``: the writer only inserts rows whose references it checked itself (events whose lead
     it looked up), so its connection skips SQLite's per-row foreign-key lookups; and it walks a
     table larger than any cache once per transaction, so its connection keeps an 8 MB page
@@ -251,13 +255,15 @@ class Pipeline(Generic[C]):
     def _run(self, source: Callable[[], C | None] | None = None, ready: Callable[[], bool] | None = None) -> None:
         receive = source or self._next
         try:
-            with thread_connection(checked_references=not self.bulk, cache_kib=8192 if self.bulk else None):
+            with (thread_connection(checked_references=not self.bulk, cache_kib=8192 if self.bulk else None),
+                  checkpoints_aside() as committed):
                 if self.commit is None:
                     while (chunk := receive()) is not None:
                         with write():
                             self._count(self.write(chunk))
+                        committed()
                 else:
-                    self._staged(receive, ready or (lambda: not self.pending.empty()), self.commit)
+                    self._staged(receive, ready or (lambda: not self.pending.empty()), self.commit, committed)
         except BaseException as error:  # handed to the sending thread, which raises it
             self.failure.append(error)
             if source is None:
@@ -265,7 +271,7 @@ class Pipeline(Generic[C]):
                     pass
 
     def _staged(self, receive: Callable[[], C | None], ready: Callable[[], bool],
-                commit: Callable[[], Mapping[str, int] | None]) -> None:
+                commit: Callable[[], Mapping[str, int] | None], committed: Callable[[], None]) -> None:
         staged = 0
         while (chunk := receive()) is not None:
             self._count(self.write(chunk))
@@ -273,10 +279,12 @@ class Pipeline(Generic[C]):
             if staged >= self.per_commit or (staged >= self.min_commit and self.near_end(chunk) and not ready()):
                 with write():
                     self._count(commit())
+                committed()
                 staged = 0
         if staged:
             with write():
                 self._count(commit())
+            committed()
 
     def _count(self, counts: Mapping[str, int] | None) -> None:
         if counts:

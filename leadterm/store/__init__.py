@@ -3,6 +3,7 @@
 from leadterm.store.db import (
     StoreError,
     backup_to,
+    checkpoints_aside,
     close_database,
     database,
     database_path,
@@ -13,4 +14,4 @@ from leadterm.store.db import (
     write,
 )
 
-__all__ = ["StoreError", "backup_to", "close_database", "database", "database_path", "forget_inherited_connection", "open_database", "snapshot", "thread_connection", "write"]
+__all__ = ["StoreError", "backup_to", "checkpoints_aside", "close_database", "database", "database_path", "forget_inherited_connection", "open_database", "snapshot", "thread_connection", "write"]

@@ -4,8 +4,9 @@ migrations on open, and the write transaction every read-modify-write goes throu
 from __future__ import annotations
 
 import sqlite3
+import threading
 from contextlib import contextmanager
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 from pathlib import Path
@@ -15,7 +16,7 @@ from peewee import DatabaseProxy, SqliteDatabase
 
 from leadterm.store.schema import MIGRATIONS, SCHEMA_VERSION
 
-__all__ = ["database", "open_database", "close_database", "forget_inherited_connection", "write", "select_in", "insert_columns", "backup_to", "database_path", "snapshot", "thread_connection", "StoreError", "schema_version"]
+__all__ = ["database", "open_database", "close_database", "forget_inherited_connection", "write", "select_in", "insert_columns", "backup_to", "database_path", "snapshot", "thread_connection", "checkpoints_aside", "StoreError", "schema_version"]
 
 #: Every model binds to this; ``open_database`` points it at a real database.
 database = DatabaseProxy()
@@ -225,3 +226,48 @@ def thread_connection(checked_references: bool = True, cache_kib: int | None = N
         yield
     finally:
         db.close()
+
+
+@contextmanager
+def checkpoints_aside() -> Iterator[Callable[[], None]]:
+    """For a writer committing many transactions in a row: the WAL checkpoints that SQLite would
+    run inside this thread's commits (each ~1,000 pages) run in a thread of their own, on a
+    connection of its own, while this thread goes on writing. Yields what to call after each
+    commit; on leaving, the last checkpoint is waited for.
+
+    A checkpoint copies the WAL into the database file and syncs both: on the machines we
+    measured, 25-35 ms a time, mostly waiting on the disk, which the writer need not do. A
+    PASSIVE checkpoint never blocks writers or readers, and one that fails (a reader holding old
+    pages, say) is only a checkpoint not made yet: the next one, or the last connection's close,
+    makes it."""
+    db = database.obj
+    wake = threading.Event()
+    stopping = False
+
+    def checkpoints() -> None:
+        connection = sqlite3.connect(db.database, timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False)
+        try:
+            connection.execute("PRAGMA synchronous = NORMAL")
+            while True:
+                wake.wait()
+                wake.clear()
+                last = stopping  # read before the checkpoint: it covers every commit made so far
+                try:
+                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except sqlite3.Error:
+                    pass
+                if last:
+                    return
+        finally:
+            connection.close()
+
+    db.execute_sql("PRAGMA wal_autocheckpoint = 0")  # this connection's commits checkpoint no more
+    worker = threading.Thread(target=checkpoints, name="leadterm-checkpoints", daemon=True)
+    worker.start()
+    try:
+        yield wake.set
+    finally:
+        stopping = True
+        wake.set()
+        worker.join()
+        db.execute_sql("PRAGMA wal_autocheckpoint = 1000")
