@@ -62,14 +62,14 @@ def run_leadterm(folder: Path, kind: str, file: Path) -> tuple[float, float, str
     """Wall seconds, peak RSS (MB) and the JSON summary of one import in its own process. The
     peak is the importing process's plus that of its writer process if it forked one (the sum of
     two peaks, so never less than the real peak of both together)."""
-    script = (
-        "import resource, sys\n"
-        "from leadterm.cli import main\n"
-        "try:\n"
-        "    main()\n"
-        "finally:\n"
+    script = (  # the console script's own ending (``run``) runs exit handlers before output is flushed
+        "import atexit, resource, sys\n"
+        "def peaks():\n"
         "    peaks = [resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]\n"
         "    print(sum(peaks), file=sys.stderr)\n"
+        "atexit.register(peaks)\n"
+        "from leadterm.cli import run\n"
+        "run()\n"
     )
     command = [sys.executable, "-c", script, "import", kind, str(file), "--json",
                "--config", str(folder / "config.toml"), "--now", "2026-11-23T09:00"]

@@ -1,3 +1,3 @@
-from leadterm.cli import main
+from leadterm.cli import run
 
-main()
+run()

@@ -35,6 +35,28 @@ def test_init_writes_the_default_config_and_the_database(tmp_path: Path) -> None
     assert (tmp_path / "config.toml.bak").exists()
 
 
+def test_a_command_process_closes_the_database_and_flushes_its_output(tmp_path: Path) -> None:
+    """The console script ends the process without tearing the interpreter down: the database
+    is still closed (its WAL checkpointed and removed), the output is whole, exit codes hold."""
+    rows = "".join(f"lead{i}@acme.com,Lead {i}\n" for i in range(3000))
+    (tmp_path / "leads.csv").write_text("email,first name\n" + rows, encoding="utf-8")
+    init = subprocess.run([sys.executable, "-m", "leadterm", "init"], cwd=tmp_path, capture_output=True, text=True)
+    assert init.returncode == 0, init.stderr
+    done = subprocess.run([sys.executable, "-m", "leadterm", "import", "leads", "leads.csv", "--json"],
+                          cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    import json
+
+    assert json.loads(done.stdout)["inserted"] == 3000
+    assert sorted(path.name for path in (tmp_path / "data").iterdir()) == ["leadterm.db"]
+    listed = subprocess.run([sys.executable, "-m", "leadterm", "queue", "--all", "--as", "dana", "--json"],
+                            cwd=tmp_path, capture_output=True, text=True)
+    assert listed.returncode == 0 and json.loads(listed.stdout) == []
+    refused = subprocess.run([sys.executable, "-m", "leadterm", "show", "99999"], cwd=tmp_path,
+                             capture_output=True, text=True)
+    assert refused.returncode == 1 and "99999" in refused.stderr and refused.stdout == ""
+
+
 def test_an_invalid_config_is_refused_with_the_key_path(ws: Workspace) -> None:
     ws.write_config(lambda data: data["sla"].update(accept_within="4 hours-ish"))
     result = ws.run("queue --json", actor="alice")
