@@ -128,3 +128,32 @@ def test_known_emails_deep_inside_big_chunks_merge_and_the_new_leads_around_them
     assert len(leads) == 20_000 and all(leads[f"old{row}@x.com"]["company"] == f"Acme {row}" for row in known)
     assert [leads[f"new{row}@x.com"]["company"] for row in (0, 1899, 1901, 19_998)] == [
         "Acme 0", "Acme 1899", "Acme 1901", "Acme 19998"]
+
+
+def test_creation_times_that_repeat_are_read_as_each_would_be_alone(ws: Workspace) -> None:
+    """A column of dates without a time of day (or times to the hour) repeats itself: each
+    distinct time is worked out once, to the same instant as one row read on its own; a bad time
+    among them is its row's reject only, and naive and zoned times may mix."""
+    naive = ["2026-03-05", "2026-07-01T10:00", "2026-11-01T01:30:00"]  # New York: EST, EDT, EDT
+    zoned = ["2026-03-05T10:00:00Z", "2026-07-01T10:00:00+02:00"]
+    expected = {"2026-03-05": "2026-03-05T05:00:00Z", "2026-07-01T10:00": "2026-07-01T14:00:00Z",
+                "2026-11-01T01:30:00": "2026-11-01T05:30:00Z", "2026-03-05T10:00:00Z": "2026-03-05T10:00:00Z",
+                "2026-07-01T10:00:00+02:00": "2026-07-01T08:00:00Z"}
+    written = {}
+    rows = []
+    for index in range(6000):
+        times = naive if index < 3000 else naive + zoned  # a plain naive stretch, then a mixed one
+        written[f"lead{index}@acme.com"] = times[index % len(times)]
+        rows.append(f"lead{index}@acme.com,{written[f'lead{index}@acme.com']}\n")
+    rows[4500] = "lead4500@acme.com,2026-13-45\n"  # no such date: its row alone is refused
+    del written["lead4500@acme.com"]
+    path = ws.csv("dated.csv", "email,created_at\n" + "".join(rows))
+    report = ws.ok(f"import leads {path}", now=MONDAY_9AM)
+    assert counts(report) == (6000, 5999, 0, 0, 1)
+    with (ws.root / "dated.csv.rejects.csv").open(newline="", encoding="utf-8") as handle:
+        assert [(row["line"], row["email"]) for row in csv.DictReader(handle)] == [("4502", "lead4500@acme.com")]
+    exported = ws.root / "out.csv"
+    ws.ok(f"export leads {exported}", now=MONDAY_9AM)
+    with exported.open(newline="", encoding="utf-8-sig") as handle:
+        stored = {row["email"]: row["created_at"] for row in csv.DictReader(handle)}
+    assert stored == {email: expected[text] for email, text in written.items()}

