@@ -11,7 +11,7 @@ from typing import Any
 from leadterm.config.schema import FieldMatch, GroupMatch
 from leadterm.engine.values import blanks_as_none
 
-__all__ = ["field_value", "field_column", "email_domain", "email_domains", "as_number", "field_matches", "column_matches", "group_matches"]
+__all__ = ["field_value", "field_column", "email_domain", "email_domains", "as_number", "field_matches", "column_matches", "matches_nowhere", "group_matches"]
 
 
 def email_domain(email: str | None) -> str | None:
@@ -105,6 +105,23 @@ def column_matches(rule: FieldMatch, column: Sequence[Any]) -> list[bool] | None
         return list(map(allowed.__contains__, map(str.lower, map(str.strip, column))))
     except TypeError:  # a None (a blank), or a number
         return None
+
+
+def matches_nowhere(rule: FieldMatch, texts: Sequence[Any]) -> bool:
+    """True when the rule matches none of ``texts`` for a reason one C-level search of them all
+    shows: a list it tests by (``in``, ``contains_any``) has no item anywhere in their joined,
+    lower-cased text (a value the rule matches, trimmed and lower-cased, holds such an item). The
+    texts may be the field's values or any texts that hold them (emails, for ``email_domain``).
+    False whenever that cannot be told (a None or a number among them): then each is tested.
+    A disqualify rule naming a competitor's domain usually meets none in a whole file."""
+    lists = [items for items in (rule.in_, rule.contains_any) if items is not None]
+    if not lists or not texts:
+        return False
+    try:
+        text = "\n".join(texts).lower()
+    except TypeError:
+        return False
+    return any(not any(item in text for item in items) for items in lists)
 
 
 def _within(value: Any, low: float | None, high: float | None) -> bool:

@@ -15,7 +15,7 @@ from fractions import Fraction
 from typing import Any
 
 from leadterm.config.schema import BehaviourRule, DisqualifyRule, FieldMatch, Scoring, Tiers
-from leadterm.engine.matching import column_matches, field_column, field_matches, field_value
+from leadterm.engine.matching import column_matches, field_column, field_matches, field_value, matches_nowhere
 from leadterm.engine.values import each_distinct
 
 __all__ = ["Activity", "CompiledDecay", "CompiledRule", "Evaluation", "Driver", "EventFact", "Score", "ScoringModel"]
@@ -198,11 +198,21 @@ class ScoringModel:
     @staticmethod
     def _column_matches(match: FieldMatch, memo: dict[Any, bool], columns: Mapping[str, Sequence[Any]],
                         count: int) -> list[bool]:
+        held = columns.get(match.field)
+        if held is None and match.field == "email_domain":
+            held = columns.get("email")  # each domain is in its email
+        if held is not None and matches_nowhere(match, held):
+            return [False] * count
         column = field_column(columns, match.field, count)
-        hits = column_matches(match, column)
-        if hits is not None:
-            return hits
-        return each_distinct(column, lambda value: field_matches(match, {match.field: value}), memo)
+
+        def tested(values: set[Any]) -> dict[Any, bool]:
+            distinct = list(values)
+            hits = column_matches(match, distinct)
+            if hits is None:
+                hits = [field_matches(match, {match.field: value}) for value in distinct]
+            return dict(zip(distinct, hits))
+
+        return each_distinct(column, tested, memo, together=True)
 
     @staticmethod
     def _matches(match: FieldMatch, memo: dict[Any, bool], fields: Mapping[str, Any]) -> bool:

@@ -89,15 +89,16 @@ def each_distinct(values: Sequence[Any], function: Callable[[Any], Any], memo: d
     ``together``: ``function`` takes the set of values not met before and gives a mapping of
     each to its result (one call per column that holds any: for a database lookup, say).
     """
-    results = list(map(memo.get, values, repeat(_UNSEEN)))
-    if _UNSEEN in results:
-        unseen = set(values) - memo.keys()
-        if len(memo) + len(unseen) > limit:  # forget the older values (and meet again those of these)
-            memo.clear()
-            unseen = set(values)
-        memo.update(function(unseen) if together else ((value, function(value)) for value in unseen))
-        results = list(map(memo.__getitem__, values))
-    return results
+    try:
+        return list(map(memo.__getitem__, values))  # all met before (a search for unmet ones costs a pass more)
+    except KeyError:
+        pass
+    unseen = set(values) - memo.keys()
+    if len(memo) + len(unseen) > limit:  # forget the older values (and meet again those of these)
+        memo.clear()
+        unseen = set(values)
+    memo.update(function(unseen) if together else ((value, function(value)) for value in unseen))
+    return list(map(memo.__getitem__, values))
 
 
 _LARGEST = 2**63 - 1  # what the database can hold
