@@ -12,6 +12,8 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from itertools import repeat
+from operator import add, mul
 from typing import Any
 
 from leadterm.config.schema import BehaviourRule, DisqualifyRule, FieldMatch, Scoring, Tiers
@@ -185,14 +187,15 @@ class ScoringModel:
         may be None or ""): each rule meets each distinct value once."""
         points = [0] * count
         for rule, memo in self._fit:
-            gained = rule.points
-            points = [total + gained if hit else total
-                      for total, hit in zip(points, self._column_matches(rule.match, memo, columns, count))]
+            hits = self._column_matches(rule.match, memo, columns, count)
+            if True in hits:
+                points = list(map(add, points, map(mul, hits, repeat(rule.points))))  # a hit is 1
         names: list[str | None] = [None] * count
         for rule, memo in reversed(self._disqualify):  # the first rule that matches is the one
-            name = rule.name
-            names = [name if hit else before
-                     for before, hit in zip(names, self._column_matches(rule.match, memo, columns, count))]
+            hits = self._column_matches(rule.match, memo, columns, count)
+            if True in hits:
+                name = rule.name
+                names = [name if hit else before for before, hit in zip(names, hits)]
         return points, names
 
     @staticmethod
