@@ -157,3 +157,28 @@ def test_creation_times_that_repeat_are_read_as_each_would_be_alone(ws: Workspac
     with exported.open(newline="", encoding="utf-8-sig") as handle:
         stored = {row["email"]: row["created_at"] for row in csv.DictReader(handle)}
     assert stored == {email: expected[text] for email, text in written.items()}
+
+
+def test_form_answers_that_repeat_or_not_are_kept_as_written(ws: Workspace) -> None:
+    """Form answers become each lead's JSON the same way whether a column repeats itself (each
+    distinct answer written once) or not, with one form column or several, blanks left out."""
+    bands = ["10k", "", "50k", 'He said "yes" \\ ok', "ünïcode"]
+    rows, expected = [], {}
+    for index in range(4000):
+        band, note = bands[index % len(bands)], ("" if index % 7 == 0 else f"note {index}")
+        rows.append([f"lead{index}@acme.com", band, note])
+        expected[f"lead{index}@acme.com"] = {key: value for key, value in (("Budget", band), ("Notes", note)) if value}
+    one = ws.root / "one.csv"
+    with one.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([["email", "Budget"], *[row[:2] for row in rows[:2000]]])
+    two = ws.root / "two.csv"
+    with two.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([["email", "Budget", "Notes"], *rows[2000:]])
+    assert counts(ws.ok(f"import leads {one}", now=MONDAY_9AM)) == (2000, 2000, 0, 0, 0)
+    assert counts(ws.ok(f"import leads {two}", now=MONDAY_9AM)) == (2000, 2000, 0, 0, 0)
+    for index in (0, 3, 1999):
+        email = f"lead{index}@acme.com"
+        assert ws.ok(f"show {email}", now=MONDAY_9AM)["form"] == {k: v for k, v in expected[email].items() if k == "Budget"}
+    for index in (2000, 2003, 2100, 3999):
+        email = f"lead{index}@acme.com"
+        assert ws.ok(f"show {email}", now=MONDAY_9AM)["form"] == expected[email]

@@ -177,12 +177,24 @@ def _columns_of(leads: list[Lead], names: Sequence[str]) -> dict[str, list[Any]]
 def _forms_json(keys: Sequence[str], answers: list[list[str]], count: int) -> list[str]:
     """Each lead's form answers as ``json.dumps(form, ensure_ascii=False)`` writes them ("" when
     it has none), built column by column."""
-    parts = [[f"{encode_basestring(key)}: {encode_basestring(value)}" if value else "" for value in column]
-             for key, column in zip(keys, answers)]
-    if not parts:
+    if not answers:
         return [""] * count
-    inner = parts[0] if len(parts) == 1 else [", ".join(filter(None, row)) for row in zip(*parts)]
-    return [f"{{{text}}}" if text else "" for text in inner]
+    if len(answers) == 1:
+        key = encode_basestring(keys[0])
+        return _each_written(answers[0], lambda value: f"{{{key}: {encode_basestring(value)}}}")
+    parts = [_each_written(column, lambda value, key=encode_basestring(key): f"{key}: {encode_basestring(value)}")
+             for key, column in zip(keys, answers)]
+    return [f"{{{text}}}" if (text := ", ".join(filter(None, row))) else "" for row in zip(*parts)]
+
+
+def _each_written(column: list[str], write: Callable[[str], str]) -> list[str]:
+    """``write`` of each answer ("" for a blank); each distinct answer once in a column whose
+    first answers repeat (a budget band, a yes or no: 10 ms less a 100,000 leads)."""
+    sample = column[:512]
+    if len(set(sample)) * 2 <= len(sample):
+        made = {value: write(value) if value else "" for value in set(column)}
+        return list(map(made.__getitem__, column))
+    return [write(value) if value else "" for value in column]
 
 
 def _insert(columns: Mapping[str, Sequence[Any]], points: Sequence[int], disqualifiers: Sequence[str | None],
@@ -370,7 +382,7 @@ def import_leads(context: Context, path: Path, mapping: Mapping[str, str] | None
             send(chunk.stored(context, keys))
 
     with job.running():
-        with Pipeline(lambda chunk: _write(context, overwrite, keys, chunk), process=True) as pipe:
+        with Pipeline(lambda chunk: _write(context, overwrite, keys, chunk), process=True, own_references=True) as pipe:
             read_rows(pipe.send)
         job.report.add(pipe.counts)
     return job.report
