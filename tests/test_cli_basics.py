@@ -57,6 +57,14 @@ def test_a_command_process_closes_the_database_and_flushes_its_output(tmp_path: 
     assert refused.returncode == 1 and "99999" in refused.stderr and refused.stdout == ""
 
 
+def test_a_command_started_with_its_output_closed_ends_as_before() -> None:
+    for closed in (">&-", "2>&-"):
+        done = subprocess.run(f"{sys.executable} -m leadterm --version {closed}", shell=True,
+                              capture_output=closed == ">&-", text=True)
+        assert done.returncode == 0, (closed, done.stderr)
+        assert "Traceback" not in (done.stderr or "")
+
+
 def test_an_invalid_config_is_refused_with_the_key_path(ws: Workspace) -> None:
     ws.write_config(lambda data: data["sla"].update(accept_within="4 hours-ish"))
     result = ws.run("queue --json", actor="alice")

@@ -219,3 +219,16 @@ def test_a_failing_leads_writer_fails_the_import_at_once_with_its_error_and_comm
     assert not (ws.root / "leads.csv.rejects.csv").exists()  # the last line was never read
     report = ws.ok(f"import leads {path}", now=MONDAY_9AM)
     assert (report["inserted"], report["rejected"]) == (120_000, 1)  # nothing was there
+
+
+def test_times_in_bulk_of_no_values_or_one_are_read_as_such() -> None:
+    from zoneinfo import ZoneInfo
+
+    from leadterm.engine.values import epoch_of, epochs_of
+
+    zone = ZoneInfo("America/New_York")
+    assert epochs_of([], zone) == []
+    assert epochs_of(["2026-03-05"], zone) == [epoch_of("2026-03-05", zone)]
+    # the first times repeat, the rest do not: each still read as alone
+    texts = ["2026-03-05"] * 600 + [f"2026-03-05T10:{minute:02d}:00" for minute in range(60)] * 20
+    assert epochs_of(texts, zone) == [epoch_of(text, zone) for text in texts]

@@ -183,7 +183,8 @@ def test_checkpoints_set_aside_run_beside_the_writer_and_the_last_is_waited_for(
 
     reader = sqlite3.connect(db_path, isolation_level=None)
     try:
-        with checkpoints_aside() as committed:
+        with checkpoints_aside() as checkpoints:
+            committed = checkpoints.committed
             assert db.execute_sql("PRAGMA wal_autocheckpoint").fetchone() == (0,)
             reader.execute("BEGIN")  # a reader holding its snapshot: checkpoints cannot finish, and nothing fails
             assert reader.execute("SELECT COUNT(*) FROM meta WHERE key LIKE 'k%'").fetchone() == (0,)
@@ -196,6 +197,26 @@ def test_checkpoints_set_aside_run_beside_the_writer_and_the_last_is_waited_for(
         assert db.execute_sql("SELECT COUNT(*) FROM meta WHERE key LIKE 'k%'").fetchone() == (80,)
     finally:
         reader.close()
+
+
+def test_the_wal_set_aside_for_checkpoints_stays_near_its_limit(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A writer that began each transaction while a checkpoint ran would never let SQLite start
+    the WAL over: past the limit it waits for the checkpoint under way."""
+    import leadterm.store.db as store_db
+
+    monkeypatch.setattr(store_db, "WAL_LIMIT", 1 << 20)
+    db = open_database(db_path)
+    wal = Path(str(db_path) + "-wal")
+    largest = 0
+    with checkpoints_aside() as checkpoints:
+        for index in range(400):
+            checkpoints.before_write()
+            with write():
+                db.execute_sql("INSERT INTO meta (key, value) VALUES (?, ?)", (f"w{index}", "y" * 30_000))
+            checkpoints.committed()
+            largest = max(largest, wal.stat().st_size)
+    assert db.execute_sql("SELECT COUNT(*) FROM meta WHERE key LIKE 'w%'").fetchone() == (400,)
+    assert largest < 3 << 20  # the limit and a transaction or two; the rows alone are 12 MB
 
 
 def _lead_rows(path: Path) -> list[tuple]:

@@ -89,6 +89,8 @@ def run() -> None:
         code = 0
     if threading.active_count() > 1:
         sys.exit(code)
+    if sys.stdout is None or sys.stderr is None:  # started with one closed: the usual ending copes
+        sys.exit(code)
     if not isinstance(code, int):
         if code is not None:
             print(code, file=sys.stderr)

@@ -32,6 +32,7 @@ from leadterm.engine.identity import is_email
 from leadterm.service.csvfile import Block, CsvSource, RejectWriter
 from leadterm.service.errors import Invalid
 from leadterm.store import checkpoints_aside, forget_inherited_connection, thread_connection, write
+from leadterm.store.db import Checkpoints
 
 __all__ = ["ImportReport", "Progress", "Job", "open_job", "Pipeline", "run_pipeline", "email_in_column", "pack_texts", "unpack", "CHUNK", "PROGRESS_EVERY"]
 
@@ -260,14 +261,15 @@ class Pipeline(Generic[C]):
         receive = source or self._next
         try:
             with (thread_connection(checked_references=not self.own_references, cache_kib=8192 if self.bulk else None),
-                  checkpoints_aside() as committed):
+                  checkpoints_aside() as checkpoints):
                 if self.commit is None:
                     while (chunk := receive()) is not None:
+                        checkpoints.before_write()
                         with write():
                             self._count(self.write(chunk))
-                        committed()
+                        checkpoints.committed()
                 else:
-                    self._staged(receive, ready or (lambda: not self.pending.empty()), self.commit, committed)
+                    self._staged(receive, ready or (lambda: not self.pending.empty()), self.commit, checkpoints)
         except BaseException as error:  # handed to the sending thread, which raises it
             self.failure.append(error)
             if source is None:
@@ -275,20 +277,22 @@ class Pipeline(Generic[C]):
                     pass
 
     def _staged(self, receive: Callable[[], C | None], ready: Callable[[], bool],
-                commit: Callable[[], Mapping[str, int] | None], committed: Callable[[], None]) -> None:
+                commit: Callable[[], Mapping[str, int] | None], checkpoints: Checkpoints) -> None:
         staged = 0
         while (chunk := receive()) is not None:
             self._count(self.write(chunk))
             staged += 1
             if staged >= self.per_commit or (staged >= self.min_commit and self.near_end(chunk) and not ready()):
+                checkpoints.before_write()
                 with write():
                     self._count(commit())
-                committed()
+                checkpoints.committed()
                 staged = 0
         if staged:
+            checkpoints.before_write()
             with write():
                 self._count(commit())
-            committed()
+            checkpoints.committed()
 
     def _count(self, counts: Mapping[str, int] | None) -> None:
         if counts:

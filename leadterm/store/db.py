@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from contextlib import contextmanager
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 from pathlib import Path
@@ -16,7 +16,7 @@ from peewee import DatabaseProxy, SqliteDatabase
 
 from leadterm.store.schema import MIGRATIONS, SCHEMA_VERSION
 
-__all__ = ["database", "open_database", "close_database", "forget_inherited_connection", "write", "select_in", "insert_columns", "backup_to", "database_path", "snapshot", "thread_connection", "checkpoints_aside", "StoreError", "schema_version"]
+__all__ = ["database", "open_database", "close_database", "forget_inherited_connection", "write", "select_in", "insert_columns", "backup_to", "database_path", "snapshot", "thread_connection", "checkpoints_aside", "Checkpoints", "StoreError", "schema_version"]
 
 #: Every model binds to this; ``open_database`` points it at a real database.
 database = DatabaseProxy()
@@ -228,46 +228,87 @@ def thread_connection(checked_references: bool = True, cache_kib: int | None = N
         db.close()
 
 
+class Checkpoints:
+    """What ``checkpoints_aside`` yields: call ``committed`` after each commit and
+    ``before_write`` before each write transaction."""
+
+    def __init__(self, wal: Path, limit: int) -> None:
+        self.wake = threading.Event()
+        self.idle = threading.Event()
+        self.idle.set()
+        self.stopping = False
+        self._wal = wal
+        self._limit = limit
+
+    def committed(self) -> None:
+        self.idle.clear()
+        self.wake.set()
+
+    def before_write(self) -> None:
+        """Waits for the checkpoint under way once the WAL has grown past the limit: SQLite
+        starts the WAL over only when a transaction begins after a checkpoint has copied all of
+        it, and a writer that always began while one was running would grow it without end."""
+        try:
+            grown = self._wal.stat().st_size > self._limit
+        except OSError:
+            return
+        if grown:
+            self.idle.wait()
+
+
+#: How large a WAL may grow before a writer waits for the checkpoint under way (see above).
+WAL_LIMIT = 32 << 20
+
+
 @contextmanager
-def checkpoints_aside() -> Iterator[Callable[[], None]]:
+def checkpoints_aside() -> Iterator[Checkpoints]:
     """For a writer committing many transactions in a row: the WAL checkpoints that SQLite would
     run inside this thread's commits (each ~1,000 pages) run in a thread of their own, on a
-    connection of its own, while this thread goes on writing. Yields what to call after each
-    commit; on leaving, the last checkpoint is waited for.
+    connection of its own, while this thread goes on with its work between commits. On
+    leaving, the last checkpoint is waited for.
 
     A checkpoint copies the WAL into the database file and syncs both: on the machines we
     measured, 25-35 ms a time, mostly waiting on the disk, which the writer need not do. A
     PASSIVE checkpoint never blocks writers or readers, and one that fails (a reader holding old
     pages, say) is only a checkpoint not made yet: the next one, or the last connection's close,
-    makes it."""
+    makes it. The WAL is kept under about ``WAL_LIMIT`` plus one transaction (``before_write``)."""
     db = database.obj
-    wake = threading.Event()
-    stopping = False
+    state = Checkpoints(Path(db.database + "-wal"), WAL_LIMIT)
 
     def checkpoints() -> None:
-        connection = sqlite3.connect(db.database, timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False)
+        try:
+            connection = sqlite3.connect(db.database, timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False)
+        except sqlite3.Error:
+            state.idle.set()
+            return
         try:
             connection.execute("PRAGMA synchronous = NORMAL")
             while True:
-                wake.wait()
-                wake.clear()
-                last = stopping  # read before the checkpoint: it covers every commit made so far
+                state.wake.wait()
+                state.wake.clear()
+                last = state.stopping  # read before the checkpoint: it covers every commit made so far
                 try:
                     connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
                 except sqlite3.Error:
                     pass
+                if not state.wake.is_set():
+                    state.idle.set()
                 if last:
                     return
         finally:
+            state.idle.set()
             connection.close()
 
     db.execute_sql("PRAGMA wal_autocheckpoint = 0")  # this connection's commits checkpoint no more
     worker = threading.Thread(target=checkpoints, name="leadterm-checkpoints", daemon=True)
     worker.start()
     try:
-        yield wake.set
+        yield state
     finally:
-        stopping = True
-        wake.set()
+        state.stopping = True
+        state.wake.set()
         worker.join()
-        db.execute_sql("PRAGMA wal_autocheckpoint = 1000")
+        try:
+            db.execute_sql("PRAGMA wal_autocheckpoint = 1000")
+        except (sqlite3.Error, PeeweeDatabaseError):
+            pass  # a broken connection: what broke it is what the caller hears
