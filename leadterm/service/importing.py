@@ -31,8 +31,7 @@ from leadterm.engine.columns import ColumnError, ColumnMap, header_key, map_colu
 from leadterm.engine.identity import is_email
 from leadterm.service.csvfile import Block, CsvSource, RejectWriter
 from leadterm.service.errors import Invalid
-from leadterm.store import checkpoints_aside, forget_inherited_connection, thread_connection, write
-from leadterm.store.db import Checkpoints
+from leadterm.store import Checkpoints, checkpoints_aside, forget_inherited_connection, thread_connection, write
 
 __all__ = ["ImportReport", "Progress", "Job", "open_job", "Pipeline", "run_pipeline", "email_in_column", "pack_texts", "unpack", "CHUNK", "PROGRESS_EVERY"]
 
