@@ -87,10 +87,8 @@ def run() -> None:
         code = done.code
     else:  # pragma: no cover - click's standalone mode always ends by SystemExit
         code = 0
-    if threading.active_count() > 1:
-        sys.exit(code)
-    if sys.stdout is None or sys.stderr is None:  # started with one closed: the usual ending copes
-        sys.exit(code)
+    if threading.active_count() > 1 or sys.stdout is None or sys.stderr is None:
+        sys.exit(code)  # a thread to wait for, or output started closed: the usual ending copes
     if not isinstance(code, int):
         if code is not None:
             print(code, file=sys.stderr)

@@ -107,14 +107,18 @@ def column_matches(rule: FieldMatch, column: Sequence[Any]) -> list[bool] | None
         return None
 
 
-def matches_nowhere(rule: FieldMatch, texts: Sequence[Any]) -> bool:
-    """True when the rule matches none of ``texts`` for a reason one C-level search of them all
-    shows: a list it tests by (``in``, ``contains_any``) has no item anywhere in their joined,
-    lower-cased text (a value the rule matches, trimmed and lower-cased, holds such an item). The
-    texts may be the field's values or any texts that hold them (emails, for ``email_domain``).
-    False whenever that cannot be told (a None or a number among them): then each is tested.
-    A disqualify rule naming a competitor's domain usually meets none in a whole file."""
+def matches_nowhere(rule: FieldMatch, columns: Mapping[str, Sequence[Any]]) -> bool:
+    """True when the rule matches none of the leads given column by column (as ``field_column``
+    takes them) for a reason one C-level search shows: a list it tests by (``in``,
+    ``contains_any``) has no item anywhere in the joined, lower-cased text of the column that
+    holds the field's values (a value the rule matches, trimmed and lower-cased, holds such an
+    item; an email holds its domain). False whenever that cannot be told (no such column, a
+    None or a number in it): then each value is tested. A disqualify rule naming a competitor's
+    domain usually meets none in a whole file."""
     lists = [items for items in (rule.in_, rule.contains_any) if items is not None]
+    texts = columns.get(rule.field)
+    if texts is None and rule.field == "email_domain":
+        texts = columns.get("email")
     if not lists or not texts:
         return False
     try:

@@ -201,10 +201,7 @@ class ScoringModel:
     @staticmethod
     def _column_matches(match: FieldMatch, memo: dict[Any, bool], columns: Mapping[str, Sequence[Any]],
                         count: int) -> list[bool]:
-        held = columns.get(match.field)
-        if held is None and match.field == "email_domain":
-            held = columns.get("email")  # each domain is in its email
-        if held is not None and matches_nowhere(match, held):
+        if matches_nowhere(match, columns):
             return [False] * count
         column = field_column(columns, match.field, count)
 

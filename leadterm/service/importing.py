@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -263,10 +264,7 @@ class Pipeline(Generic[C]):
                   checkpoints_aside() as checkpoints):
                 if self.commit is None:
                     while (chunk := receive()) is not None:
-                        checkpoints.before_write()
-                        with write():
-                            self._count(self.write(chunk))
-                        checkpoints.committed()
+                        self._transaction(checkpoints, partial(self.write, chunk))
                 else:
                     self._staged(receive, ready or (lambda: not self.pending.empty()), self.commit, checkpoints)
         except BaseException as error:  # handed to the sending thread, which raises it
@@ -282,16 +280,17 @@ class Pipeline(Generic[C]):
             self._count(self.write(chunk))
             staged += 1
             if staged >= self.per_commit or (staged >= self.min_commit and self.near_end(chunk) and not ready()):
-                checkpoints.before_write()
-                with write():
-                    self._count(commit())
-                checkpoints.committed()
+                self._transaction(checkpoints, commit)
                 staged = 0
         if staged:
-            checkpoints.before_write()
-            with write():
-                self._count(commit())
-            checkpoints.committed()
+            self._transaction(checkpoints, commit)
+
+    def _transaction(self, checkpoints: Checkpoints, work: Callable[[], Mapping[str, int] | None]) -> None:
+        """``work`` in a write transaction of its own, its counts kept, its commit checkpointed aside."""
+        checkpoints.before_write()
+        with write():
+            self._count(work())
+        checkpoints.committed()
 
     def _count(self, counts: Mapping[str, int] | None) -> None:
         if counts:
