@@ -14,9 +14,16 @@ _INVISIBLE = dict.fromkeys(
 )
 _SHAPE = re.compile(r"[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\].]{2,}")
 
-# Many plain addresses, one per line: what ``normalize_emails`` accepts in one regex pass. No
-# shape holds a line break, so each line must be one whole address.
-_SHAPES = re.compile(f"(?:{_SHAPE.pattern}\n)*{_SHAPE.pattern}")
+# Many plain ASCII addresses, one per line, in what ``normalize_emails`` asks of them: none of
+# the characters no address may hold but "@" (white space, <>(),;:"[]), each a C-level search of
+# the whole column, then as many "@" as lines and every line the shape of one address
+# (``_LINES``): so exactly one "@" on each, and the shape is left only the line break to refuse,
+# which "." does in sre's fastest loops, where _SHAPE's sets cost a test of each set per
+# character (the reader's regex work on 100,000 leads: 220 -> 60 M instructions). A test holds
+# the column and the one-by-one reading to agree.
+_REFUSED = "\t\x0b\x0c\r\x1c\x1d\x1e\x1f <>(),;:\"[]"
+_LINE = r".+@.+\.[^.\n]{2,}"
+_LINES = re.compile(f"(?:{_LINE}\n)*{_LINE}")
 
 
 class EmailError(ValueError):
@@ -47,7 +54,7 @@ def normalize_emails(column: list[str]) -> list[str] | None:
     joined = "\n".join(column)
     if not column or not joined.isascii() or "\n'" in "\n" + joined or ".." in joined:
         return None
-    if not _SHAPES.fullmatch(joined):
+    if any(char in joined for char in _REFUSED) or joined.count("@") != len(column) or not _LINES.fullmatch(joined):
         return None
     normal = joined.lower().split("\n")
     return normal if len(normal) == len(column) else None  # a value holding a line break splits in two

@@ -1,0 +1,72 @@
+"""A column of emails read at once (``normalize_emails``, the import's clean blocks) says what
+reading them one by one (``normalize_email``) says, or hands the column back to that reading."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from leadterm.engine.identity import EmailError, normalize_email, normalize_emails
+
+
+def one_by_one(column: list[str]) -> list[str] | None:
+    """Every address normalised, or None when one is refused."""
+    try:
+        return [normalize_email(value) for value in column]
+    except EmailError:
+        return None
+
+
+def agrees(column: list[str]) -> bool:
+    """The column at once is the one-by-one reading, or declines (None) and leaves it to that."""
+    at_once = normalize_emails(column)
+    return at_once is None or at_once == one_by_one(column)
+
+
+@pytest.mark.parametrize("code", range(128))
+def test_each_ascii_character_anywhere_in_an_address_is_read_as_one_by_one(code: int) -> None:
+    char = chr(code)
+    for address in (f"a{char}b@acme.com", f"ab@ac{char}me.com", f"ab@acme.c{char}om", f"ab@acme.com{char}",
+                    f"{char}ab@acme.com", f"ab{char}@acme.com", f"ab@{char}acme.com", f"ab@acme{char}.com"):
+        column = ["first@acme.com", address, "last@acme.com"]
+        assert agrees(column), address
+        if one_by_one(column) is not None and address.strip() == address and not address.startswith("'"):
+            # a plain address the column reading takes too (else it would only ever decline)
+            assert normalize_emails(column) == one_by_one(column), address
+
+
+@pytest.mark.parametrize("column", [
+    ["a@b.co", "c@d.com"],
+    ["a@b.co", "c@@d.com"],           # two "@" on one line ...
+    ["a@b@c.com", "d.com"],           # ... and none on another: as many "@" as lines
+    ["a@b.c", "d@e.com"],             # a one-letter last label
+    ["a@b.com.", "d@e.com"],
+    ["@b.com", "d@e.com"],
+    ["a@.com", "d@e.com"],
+    ["a@bcom", "d@e.com"],
+    ["a@b.com\nc@d.com", "e@f.com"],  # a value holding a line break
+    ["a@b.com\n", "e@f.com"],
+    ["A@B.COM", "mailto:x@y.org"],
+])
+def test_columns_that_try_the_shape_are_read_as_one_by_one(column: list[str]) -> None:
+    assert agrees(column)
+
+
+PARTS = st.text(alphabet="ab1.-_+'@\n \t\x1c\"<>:,;[]()\x7f", min_size=0, max_size=6)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.builds(lambda local, domain, tld: f"{local}@{domain}.{tld}", PARTS, PARTS, PARTS),
+                min_size=1, max_size=6))
+def test_any_column_of_address_like_values_is_read_as_one_by_one(column: list[str]) -> None:
+    assert agrees(column)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.from_regex(r"[a-z0-9._+-]{1,8}@[a-z0-9-]{1,8}(\.[a-z0-9-]{1,5})*\.[a-z]{2,4}", fullmatch=True),
+                min_size=1, max_size=8))
+def test_a_column_of_plain_addresses_is_read_at_once(column: list[str]) -> None:
+    if ".." in "\n".join(column) or one_by_one(column) is None:
+        return  # not plain: the one-by-one reading's to refuse
+    assert normalize_emails(column) == one_by_one(column)
