@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from conftest import ADA, MONDAY_9AM, Workspace, add_leads
 
 
@@ -64,6 +66,35 @@ def test_a_command_started_with_its_output_closed_ends_as_before() -> None:
         assert done.returncode == 0, (closed, done.stderr)
         assert "Traceback" not in (done.stderr or "")
 
+
+# SQLite's own count of the memory it used at most, read as the process ends: with its memory
+# statistics off, nothing is counted
+_SQLITE_PEAK = """
+import atexit, ctypes, sys, _sqlite3
+import leadterm.cli as cli
+def peak():
+    current, highest = ctypes.c_int64(), ctypes.c_int64()
+    ctypes.CDLL(_sqlite3.__file__).sqlite3_status64(0, ctypes.byref(current), ctypes.byref(highest), 0)
+    print(highest.value, file=sys.stderr)
+atexit.register(peak)
+if sys.argv[1] == "counted":
+    cli.sqlite_without_memory_statistics = lambda: False
+sys.argv[1:] = ["init"]
+cli.run()
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the setting is made on Linux only")
+def test_the_console_script_runs_sqlite_without_its_memory_statistics(tmp_path: Path) -> None:
+    peaks = {}
+    for how in ("counted", "as run"):
+        folder = tmp_path / how
+        folder.mkdir()
+        done = subprocess.run([sys.executable, "-c", _SQLITE_PEAK, how], cwd=folder, capture_output=True, text=True)
+        assert done.returncode == 0 and list(folder.rglob("leadterm.db")), done.stderr
+        peaks[how] = int(done.stderr.split()[-1])
+    assert peaks["counted"] > 100_000  # init opens and fills the database: hundreds of kB counted
+    assert peaks["as run"] < 1_000, peaks
 
 def test_an_invalid_config_is_refused_with_the_key_path(ws: Workspace) -> None:
     ws.write_config(lambda data: data["sla"].update(accept_within="4 hours-ish"))
