@@ -50,14 +50,17 @@ def normalize_emails(column: list[str]) -> list[str] | None:
     """``normalize_email`` over a column of plain addresses (ASCII, no space, no quote mark
     leading, none malformed) in C-level passes; None when any is not one such (then each goes
     through ``normalize_email``). Such an address is its own clean text, and its normal form
-    is itself lower-cased."""
+    is itself lower-cased: the column itself when all are lower-case already."""
     joined = "\n".join(column)
     if not column or not joined.isascii() or "\n'" in "\n" + joined or ".." in joined:
         return None
     if any(char in joined for char in _REFUSED) or joined.count("@") != len(column) or not _LINES.fullmatch(joined):
         return None
-    normal = joined.lower().split("\n")
-    return normal if len(normal) == len(column) else None  # a value holding a line break splits in two
+    # no value holds a line break: each line holds an "@", and there are as many as values
+    lowered = joined.lower()
+    if lowered == joined:  # each written as stored already (most exports write them so)
+        return column
+    return lowered.split("\n")
 
 
 def is_email(raw: str | None) -> bool:
