@@ -185,18 +185,19 @@ class ScoringModel:
         """``fit_points`` and the name of the ``disqualifier`` of ``count`` leads given column by
         column (``columns`` holds the fields by name, form answers as ``form.<column>``; a blank
         may be None or ""): each rule meets each distinct value once."""
-        points = [0] * count
+        points: list[int] | None = None
         for rule, memo in self._fit:
             hits = self._column_matches(rule.match, memo, columns, count)
             if True in hits:
-                points = list(map(add, points, map(mul, hits, repeat(rule.points))))  # a hit is 1
+                earned = map(mul, hits, repeat(rule.points))  # a hit is 1
+                points = list(earned if points is None else map(add, points, earned))
         names: list[str | None] = [None] * count
         for rule, memo in reversed(self._disqualify):  # the first rule that matches is the one
             hits = self._column_matches(rule.match, memo, columns, count)
             if True in hits:
                 name = rule.name
                 names = [name if hit else before for before, hit in zip(names, hits)]
-        return points, names
+        return [0] * count if points is None else points, names
 
     @staticmethod
     def _column_matches(match: FieldMatch, memo: dict[Any, bool], columns: Mapping[str, Sequence[Any]],
