@@ -90,11 +90,31 @@ def test_the_console_script_runs_sqlite_without_its_memory_statistics(tmp_path: 
     for how in ("counted", "as run"):
         folder = tmp_path / how
         folder.mkdir()
-        done = subprocess.run([sys.executable, "-c", _SQLITE_PEAK, how], cwd=folder, capture_output=True, text=True)
+        done = subprocess.run([sys.executable, "-c", _SQLITE_PEAK, how], cwd=folder, capture_output=True, text=True,
+                              env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
         assert done.returncode == 0 and list(folder.rglob("leadterm.db")), done.stderr
         peaks[how] = int(done.stderr.split()[-1])
     assert peaks["counted"] > 100_000  # init opens and fills the database: hundreds of kB counted
     assert peaks["as run"] < 1_000, peaks
+
+_SQLITE_IN_USE = """
+import sqlite3, leadterm.cli as cli
+held = sqlite3.connect(":memory:")
+held.execute("create table t(x)")
+print(cli.sqlite_without_memory_statistics())  # a connection open: SQLite must not be shut down
+held.execute("insert into t values (1)")
+held.close()
+print(cli.sqlite_without_memory_statistics())  # none open
+print(cli.sqlite_without_memory_statistics())  # once is all
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the setting is made on Linux only")
+def test_sqlite_is_never_shut_down_under_an_open_connection() -> None:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    done = subprocess.run([sys.executable, "-c", _SQLITE_IN_USE], capture_output=True, text=True, env=env)
+    assert (done.returncode, done.stdout.split()) == (0, ["False", "True", "False"]), done.stderr
+
 
 def test_an_invalid_config_is_refused_with_the_key_path(ws: Workspace) -> None:
     ws.write_config(lambda data: data["sla"].update(accept_within="4 hours-ish"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tomllib
@@ -232,3 +233,77 @@ def test_times_in_bulk_of_no_values_or_one_are_read_as_such() -> None:
     # the first times repeat, the rest do not: each still read as alone
     texts = ["2026-03-05"] * 600 + [f"2026-03-05T10:{minute:02d}:00" for minute in range(60)] * 20
     assert epochs_of(texts, zone) == [epoch_of(text, zone) for text in texts]
+
+
+_LATE_FAILURE = """
+import os, sys, tempfile
+from leadterm.store.db import open_database
+from leadterm.service.importing import Pipeline
+
+open_database(os.path.join(tempfile.mkdtemp(), "x.db"))
+
+def write(chunk):
+    raise OSError(28, "No space left on device")
+
+try:
+    with Pipeline(write, process=True) as pipe:
+        for _ in range(4):  # all sent before the writer fails on the first; big, so that sending waits
+            pipe.send(b"x" * 4_000_000)
+except OSError as error:
+    print(error)
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the writer is a forked process on Linux only")
+def test_a_writer_process_failing_after_the_last_send_fails_the_import_and_never_hangs() -> None:
+    # the parent sees the failure before sending the rest and stops: the child, draining until the
+    # end, must learn that nothing more comes (run in a process of its own, so a hang is a timeout)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    done = subprocess.run([sys.executable, "-c", _LATE_FAILURE], capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == 0 and "No space left on device" in done.stdout, done.stderr
+
+
+_MANY_FILES_OPEN = """
+import os, resource, tempfile
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+if soft < 2048 and (hard == resource.RLIM_INFINITY or hard >= 2048):
+    resource.setrlimit(resource.RLIMIT_NOFILE, (2048, hard))
+held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]  # the channel's descriptors past FD_SETSIZE
+from leadterm.store.db import open_database
+from leadterm.service.importing import Pipeline
+open_database(os.path.join(tempfile.mkdtemp(), "x.db"))
+with Pipeline(lambda chunk: {"chunks": 1}, process=True) as pipe:
+    for _ in range(12):
+        pipe.send([0] * 1000)
+print(pipe.counts["chunks"])
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the writer is a forked process on Linux only")
+def test_a_writer_process_is_fed_when_the_process_has_many_files_open() -> None:
+    import resource
+
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    if hard != resource.RLIM_INFINITY and hard < 2048:
+        pytest.skip("cannot open enough files here")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    done = subprocess.run([sys.executable, "-c", _MANY_FILES_OPEN], capture_output=True, text=True, timeout=60, env=env)
+    assert (done.returncode, done.stdout.strip()) == (0, "12"), done.stderr
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the writer is a forked process on Linux only")
+def test_a_pipeline_whose_writer_process_cannot_be_forked_leaves_the_process_as_it_was(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    from leadterm.service import importing
+
+    def refused() -> int:
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(importing.os, "fork", refused)
+    interval, collecting = sys.getswitchinterval(), gc.isenabled()
+    with pytest.raises(OSError, match="temporarily unavailable"):
+        with importing.Pipeline(lambda chunk: None, process=True):
+            pass  # pragma: no cover - never entered
+    assert (sys.getswitchinterval(), gc.isenabled()) == (interval, collecting)

@@ -48,12 +48,26 @@ def test_each_ascii_character_anywhere_in_an_address_is_read_as_one_by_one(code:
     ["a@b.com\nc@d.com", "e@f.com"],  # a value holding a line break
     ["a@b.com\n", "e@f.com"],
     ["A@B.COM", "mailto:x@y.org"],
+    # not ASCII: the one-by-one reading composes, case-folds and drops invisible characters
+    ["Stra\u00dfe@acme.de", "a@b.com"],
+    ["a\u200b@b.com", "c@d.com"],
+    ["\uff21@b.com"],
+    ["a@b.com\x85", "c@d.com"],
+    ["a@b.com\u2028c@d.com"],
+    ["e\u0301@b.com"],
 ])
 def test_columns_that_try_the_shape_are_read_as_one_by_one(column: list[str]) -> None:
     assert agrees(column)
 
 
-PARTS = st.text(alphabet="ab1.-_+'@\n \t\x1c\"<>:,;[]()\x7f", min_size=0, max_size=6)
+@pytest.mark.parametrize("column", [["a@b.co", "c@d.com"], ["A@B.COM"], ["a'@b.com", "x+y@sub.acme.io"]])
+def test_plain_columns_are_read_at_once(column: list[str]) -> None:
+    assert normalize_emails(column) == one_by_one(column) is not None
+
+
+# mostly what an address holds, now and then one thing it may not: columns read at once too
+PARTS = st.lists(st.sampled_from([*"abAB1-_+" * 12, *".'@\n \t\r\x0b\x1c\x1f\"<>:,;[]()\x7f\x85\u00df\u200b"]),
+                 min_size=0, max_size=6).map("".join)
 
 
 @settings(max_examples=400, deadline=None)

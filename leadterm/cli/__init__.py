@@ -85,8 +85,9 @@ def sqlite_without_memory_statistics() -> bool:
     The setting changes only while SQLite is shut down, and loading Python's sqlite3 module starts
     it, so this shuts it down and starts it again: call it only before the process has opened
     any connection (shutting SQLite down under an open one is undefined), as ``run`` does first
-    thing. On Linux only (the call passes variadic arguments, which ctypes lays out correctly
-    there), and where the library exposes these functions; else nothing changes. Returns
+    thing. As a guard, it does nothing once it took, or while SQLite counts memory in use (a
+    connection open, where the statistics are on). On Linux only (where it is measured and
+    tested), and where the library exposes these functions; else nothing changes. Returns
     whether the setting took."""
     if sys.platform != "linux":
         return False
@@ -96,16 +97,24 @@ def sqlite_without_memory_statistics() -> bool:
 
         library = ctypes.CDLL(_sqlite3.__file__)
         shutdown, configure, start = library.sqlite3_shutdown, library.sqlite3_config, library.sqlite3_initialize
+        in_use = library.sqlite3_memory_used
     except (ImportError, OSError, AttributeError):  # a build without them to call
         return False
-    if shutdown() != 0:
+    in_use.restype = ctypes.c_int64
+    # SQLite holds no memory while no connection is open (counted while the statistics are on):
+    # anything else, or a second call, and shutting down could pull SQLite from under a connection
+    if _MEMSTATUS_OFF or in_use() != 0 or shutdown() != 0:
         return False
-    took = configure(ctypes.c_int(_SQLITE_CONFIG_MEMSTATUS), ctypes.c_int(0)) == 0
+    configure.argtypes = [ctypes.c_int]  # the fixed argument: ctypes passes the rest as variadic ones
+    took = configure(_SQLITE_CONFIG_MEMSTATUS, ctypes.c_int(0)) == 0
     start()
+    if took:
+        _MEMSTATUS_OFF.append(True)
     return took
 
 
 _SQLITE_CONFIG_MEMSTATUS = 9  # sqlite3.h
+_MEMSTATUS_OFF: list[bool] = []  # [True] once the setting took in this process
 
 
 def run() -> None:

@@ -311,7 +311,12 @@ class Pipeline(Generic[C]):
     def _fork(self) -> None:
         parent = os.getpid()
         self._channel, child_end = _Channel.pair()
-        self._pid = os.fork()
+        try:
+            self._pid = os.fork()
+        except OSError:
+            self._channel.close()
+            child_end.close()
+            raise
         if self._pid:
             child_end.close()
             return
@@ -332,8 +337,11 @@ class Pipeline(Generic[C]):
             self._run(receive, child_end.poll)
             if self.failure:  # said at once, so that the parent stops reading the file
                 child_end.send_bytes(_failure_message(self.failure[0]))
-                while not ended:  # then take the rest, so the parent never blocks sending
-                    receive()
+                try:
+                    while not ended:  # then take the rest, so the parent never blocks sending
+                        receive()
+                except (EOFError, OSError):  # the parent stopped sending and closed its end
+                    pass
             else:
                 child_end.send_bytes(pickle.dumps(("done", dict(self.counts))))
             status = 0
@@ -379,10 +387,19 @@ class Pipeline(Generic[C]):
         # switch interval keeps it from waiting out the reader's whole time slice each time.
         self._interval = sys.getswitchinterval()
         sys.setswitchinterval(0.001)
-        if self.process:
-            self._fork()
+        try:
+            if self.process:
+                self._fork()
+        except BaseException:  # no writer (the system would not fork): as it was before
+            self._restore()
+            raise
         self.thread.start()
         return self
+
+    def _restore(self) -> None:
+        sys.setswitchinterval(self._interval)
+        if self._collecting:
+            gc.enable()
 
     def send(self, chunk: C) -> None:
         if self.failure:
@@ -395,11 +412,11 @@ class Pipeline(Generic[C]):
         self.pending.put(None)
         self.thread.join()
         if self.process:
-            os.waitpid(self._pid, 0)
+            # closed before the wait: a child that failed drains what the parent sends until
+            # the end, which a parent that saw the failure never sends; the end closing is it
             self._channel.close()
-        sys.setswitchinterval(self._interval)
-        if self._collecting:
-            gc.enable()
+            os.waitpid(self._pid, 0)
+        self._restore()
         if self.failure and exc_info[0] is None:
             raise self.failure[0]
 
@@ -417,6 +434,8 @@ class _Channel:
     @classmethod
     def pair(cls) -> tuple[_Channel, _Channel]:
         first, second = socket.socketpair()
+        first.settimeout(None)  # blocking, whatever socket.setdefaulttimeout says
+        second.settimeout(None)
         return cls(first), cls(second)
 
     def send_bytes(self, data: bytes) -> None:
@@ -439,7 +458,9 @@ class _Channel:
 
     def poll(self) -> bool:
         """Whether a message (or the end) is waiting to be read."""
-        return bool(select.select([self.end], [], [], 0)[0])
+        poller = select.poll()  # not select.select: no limit on the descriptor's number (FD_SETSIZE)
+        poller.register(self.end, select.POLLIN)
+        return bool(poller.poll(0))
 
     def close(self) -> None:
         self.end.close()
@@ -459,8 +480,8 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _failure_message(error: BaseException) -> bytes:
-    """("failed", error) pickled, small enough to fit a pipe's buffer (the child sends it while
-    the parent may still be blocked sending it a chunk)."""
+    """("failed", error) pickled, small enough to fit the channel's buffer (the child sends it
+    while the parent may still be blocked sending it a chunk)."""
     message = pickle.dumps(("failed", _picklable(error)))
     if len(message) > 16_384:
         message = pickle.dumps(("failed", RuntimeError(f"{type(error).__name__}: {str(error)[:8_000]}")))
