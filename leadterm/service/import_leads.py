@@ -65,14 +65,7 @@ class _Chunk(NamedTuple):
     and creation times, numbers or None, are pickled as lists). The form answers travel only as
     JSON (a CRM export may bring dozens of form columns: each would be split again for nothing,
     as only a merge reads them, from the JSON), and the emails as written only where they are
-    not the emails as stored already.
-
-    A clean block whose fields the reader keeps as written (``source``: the block's fields
-    joined, as ``Block.joined`` holds them, the separator, the row width, and where the email
-    and each text field are among them; None for a missing field) travels as that one text
-    instead: the writer splits it once, as it would split the columns one by one, and the
-    reader joins no column (measured: 3.7 ms less a 10,000 leads in the reader, the writer's
-    unpickling no slower)."""
+    not the emails as stored already."""
 
     emails: list[str]
     shown: list[str]
@@ -83,7 +76,6 @@ class _Chunk(NamedTuple):
     points: list[int] | None = None
     disqualifiers: list[str] | None = None  # "" for none
     forms: list[str] | None = None  # "" for none
-    source: tuple[str, str, int, int, tuple[int | None, ...]] | None = None  # the block's fields (see above)
 
     def stored(self, context: Context, keys: Sequence[str]) -> _Chunk:
         """These leads with what the writer stores of new ones: fit, disqualify rule, form JSON."""
@@ -95,14 +87,9 @@ class _Chunk(NamedTuple):
 
     def __reduce__(self) -> tuple[Any, ...]:
         assert self.forms is not None and self.points is not None  # sent stored
-        count, points = len(self.emails), array("q", self.points)
-        if self.source is not None:
-            emails = None if self.emails is self.shown else pack_texts(self.emails)
-            return (_Chunk._from_block, (count, self.source, emails, pack_texts(self.disqualifiers),
-                                         pack_texts(self.forms), self.sizes, self.created, points))
         texts = [pack_texts(column) for column in (self.emails, self.disqualifiers, self.forms, *self.texts)]
-        shown = None if self.shown is self.emails or self.shown == self.emails else pack_texts(self.shown)
-        return (_Chunk._unpack, (count, texts, shown, self.sizes, self.created, points))
+        shown = None if self.shown == self.emails else pack_texts(self.shown)
+        return (_Chunk._unpack, (len(self.emails), texts, shown, self.sizes, self.created, array("q", self.points)))
 
     @staticmethod
     def _unpack(count: int, texts: list[Any], shown: Any, sizes: list[int | None], created: list[int | None],
@@ -110,21 +97,6 @@ class _Chunk(NamedTuple):
         emails, disqualifiers, jsons, *columns = (unpack(column, count) for column in texts)
         return _Chunk(emails, emails if shown is None else unpack(shown, count), columns, sizes, created, None,
                       points.tolist(), disqualifiers, jsons)
-
-    @staticmethod
-    def _from_block(count: int, source: tuple[str, str, int, int, tuple[int | None, ...]], emails: Any,
-                    disqualifiers: Any, jsons: Any, sizes: list[int | None], created: list[int | None],
-                    points: array) -> _Chunk:
-        joined, separator, width, email_at, text_at = source
-        fields = joined.split(separator)
-        end = count * width  # a block split from its lines ends with a separator: one field more
-
-        def column(index: int | None) -> list[str]:
-            return [""] * count if index is None else fields[index:end:width]
-
-        shown = column(email_at)
-        return _Chunk(shown if emails is None else unpack(emails, count), shown, [column(index) for index in text_at],
-                      sizes, created, None, points.tolist(), unpack(disqualifiers, count), unpack(jsons, count))
 
     def columns(self, keys: Sequence[str]) -> dict[str, Sequence[Any]]:
         """The fields by name, form answers as ``form.<key>`` (what the fit rules read) while the
@@ -359,10 +331,7 @@ def import_leads(context: Context, path: Path, mapping: Mapping[str, str] | None
         if counts is None or times is None:
             return None
         answers = [answers_of(columns, indexes, tidy) for indexes in answer_at]
-        source = None
-        if tidy is _as_written and block.joined is not None:  # the writer can take the fields from the block's text
-            source = (*block.joined, len(columns), email_at, tuple(text_at))
-        return _Chunk(emails, columns[email_at], texts, counts, times, answers, source=source)
+        return _Chunk(emails, columns[email_at], texts, counts, times, answers)
 
     def check_row(line: int, values: list[str]) -> Row | None:
         """The careful path: one row checked field by field; None when it was refused."""
