@@ -60,8 +60,9 @@ class _Chunk(NamedTuple):
     """Leads column by column, cleaned as in ``Row``; once ``stored``, with what the reader
     works out for the writer to store (their fit, disqualify rule and form answers as JSON).
 
-    Pickled (to a forked writer) with each text column as one string (``pack_texts``) and the
-    points as an array, so that neither side handles each text or point one by one (the sizes
+    Pickled (to a forked writer) with each text column as one string (``pack_texts``; None for a
+    column with no value at all, whose blanks the writer then gets as None) and the points as an
+    array, so that neither side handles each text or point one by one (the sizes
     and creation times, numbers or None, are pickled as lists). The form answers travel only as
     JSON (a CRM export may bring dozens of form columns: each would be split again for nothing,
     as only a merge reads them, from the JSON), and the emails as written only where they are
@@ -87,14 +88,18 @@ class _Chunk(NamedTuple):
 
     def __reduce__(self) -> tuple[Any, ...]:
         assert self.forms is not None and self.points is not None  # sent stored
-        texts = [pack_texts(column) for column in (self.emails, self.disqualifiers, self.forms, *self.texts)]
+        # a column with no value at all (no one disqualified, a field the file lacks) goes as None
+        texts = [pack_texts(column) if any(column) else None
+                 for column in (self.emails, self.disqualifiers, self.forms, *self.texts)]
         shown = None if self.shown == self.emails else pack_texts(self.shown)
         return (_Chunk._unpack, (len(self.emails), texts, shown, self.sizes, self.created, array("q", self.points)))
 
     @staticmethod
     def _unpack(count: int, texts: list[Any], shown: Any, sizes: list[int | None], created: list[int | None],
                 points: array) -> _Chunk:
-        emails, disqualifiers, jsons, *columns = (unpack(column, count) for column in texts)
+        # a blank is None in a column of blanks: the writer stores it as it is
+        emails, disqualifiers, jsons, *columns = ([None] * count if column is None else unpack(column, count)
+                                                  for column in texts)
         return _Chunk(emails, emails if shown is None else unpack(shown, count), columns, sizes, created, None,
                       points.tolist(), disqualifiers, jsons)
 
@@ -214,18 +219,15 @@ def _write(context: Context, overwrite: bool, keys: Sequence[str], chunk: _Chunk
     """One chunk, in the pipeline's transaction (in the writer: on Linux a forked process, so it
     returns what it counted: ``inserted``, ``duplicates``, ``updated``, ``changed.FIELD``).
 
-    A chunk whose emails are all distinct goes in as the reader left it, unless the store finds
-    one of them known (the unique index on emails says so, and the chunk's statements are taken
-    back): only then are its known leads looked up and merged. A re-import pays one refused
-    statement a chunk; a new file no lookup at all."""
+    A chunk goes in as the reader left it, unless the store finds one of its emails known or
+    twice in it (the unique index on emails says so, and the chunk's statements are taken back):
+    only then are its known leads looked up and merged. A re-import pays one refused statement
+    a chunk; a new file no lookup at all, nor a set of its emails."""
     now = context.now()
-    epoch = to_epoch(now)
-    distinct = set(chunk.emails)
-    if len(distinct) == len(chunk.emails):
-        assert chunk.points is not None and chunk.disqualifiers is not None and chunk.forms is not None  # sent stored
-        if _insert(chunk.columns(keys), chunk.points, chunk.disqualifiers, chunk.forms, epoch):
-            return Counter(inserted=len(chunk.emails))
-    known = lead_store.data_of(sorted(distinct), _SELECT)
+    assert chunk.points is not None and chunk.disqualifiers is not None and chunk.forms is not None  # sent stored
+    if _insert(chunk.columns(keys), chunk.points, chunk.disqualifiers, chunk.forms, to_epoch(now)):
+        return Counter(inserted=len(chunk.emails))
+    known = lead_store.data_of(sorted(set(chunk.emails)), _SELECT)
     return _merge_chunk(context, overwrite, chunk.leads(keys), known, now)
 
 
