@@ -15,6 +15,7 @@ from collections.abc import Callable
 from itertools import product
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -99,6 +100,19 @@ def test_the_reader_gives_what_the_csv_module_reads(tmp_path: Path, rows: list[l
     path = tmp_path / "file.csv"
     path.write_bytes(text.encode("utf-8"))
     assert read(path, size, taper) == expected(text, delimiter)
+
+
+@pytest.mark.parametrize("ends", [["\r\n"], ["\r\n", "\n"], ["\n", "\r\n", "\r\n"], ["\r\n", "\r"], ["\r"]])
+def test_line_ends_of_every_kind_and_mix_are_read_as_the_csv_module_reads_them(tmp_path: Path, ends: list[str]) -> None:
+    # all CRLF is split at both characters at once; any other mix is read as it always was
+    text = "email,type,detail" + ends[0] + "".join(
+        f"a{index}@x.com,page_view,/p{index}" + ends[index % len(ends)] for index in range(1, 40))
+    path = tmp_path / "file.csv"
+    path.write_bytes(text.encode("utf-8"))
+    for size in (1, 7, 100):
+        records = read(path, size, False)
+        assert records == expected(text, ","), size
+        assert len(records) == 39 and records[-1][1] == ["a39@x.com", "page_view", "/p39"]
 
 
 def test_tapered_blocks_are_smaller_at_both_ends_of_the_file(tmp_path: Path) -> None:
