@@ -115,6 +115,36 @@ def test_line_ends_of_every_kind_and_mix_are_read_as_the_csv_module_reads_them(t
         assert len(records) == 39 and records[-1][1] == ["a39@x.com", "page_view", "/p39"]
 
 
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+@pytest.mark.parametrize("last_break", [True, False])
+def test_crlf_stretches_with_blank_or_spaced_last_fields_and_no_last_break_are_read_as_the_csv_module_reads(
+        tmp_path: Path, delimiter: str, last_break: bool) -> None:
+    # CRLF stretches split at CR and LF at once: empty and space-only fields (at a line's end too),
+    # each delimiter, and a last line without its line break (which the reader ends with "\n" alone)
+    rows = [[f"a{index}@x.com", " " if index % 7 == 0 else "", "y " if index % 11 == 0 else "y", ""]
+            for index in range(1, 60)]
+    text = delimiter.join(["email", "b", "c", "d"]) + "\r\n" + "".join(delimiter.join(row) + "\r\n" for row in rows)
+    if not last_break:
+        text = text[:-2]
+    path = tmp_path / "file.csv"
+    path.write_bytes(text.encode("utf-8"))
+    for size in (1, 6, 7, 100):
+        assert read(path, size, False) == expected(text, delimiter), size
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_a_crlf_block_of_trimmed_fields_says_so(tmp_path: Path, delimiter: str) -> None:
+    # the joined text of a CRLF block holds an empty field per line: trimmed() must still see
+    # trimmed fields as such (else every such block is cleaned field by field, for nothing)
+    text = delimiter.join(["email", "b", "c"]) + "\r\n" + "".join(
+        delimiter.join([f"a{index}@x.com", "", "v"]) + "\r\n" for index in range(50))
+    path = tmp_path / "file.csv"
+    path.write_bytes(text.encode("utf-8"))
+    blocks = [batch for batch in CsvSource(path).batches(size=20) if isinstance(batch, Block)]
+    assert [block.count for block in blocks] == [20, 20, 10] and all(block.trimmed() for block in blocks)
+    assert all(block.joined is not None for block in blocks)
+
+
 def test_tapered_blocks_are_smaller_at_both_ends_of_the_file(tmp_path: Path) -> None:
     path = tmp_path / "file.csv"
     path.write_text("email,type\n" + "".join(f"a{i}@x.com,page_view\n" for i in range(200)), encoding="utf-8")

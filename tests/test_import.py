@@ -130,6 +130,29 @@ def test_known_emails_deep_inside_big_chunks_merge_and_the_new_leads_around_them
         "Acme 0", "Acme 1899", "Acme 1901", "Acme 19998"]
 
 
+def test_an_email_twice_deep_inside_one_chunk_of_new_leads_is_merged_as_one_lead(ws: Workspace) -> None:
+    # The writer keeps no set of a chunk's emails: an email met twice among new leads, the second
+    # time several statements into the chunk, is refused by the unique index and the chunk merged,
+    # whether the chunk is a clean block or rows read one by one (a quoted line break every 400 rows)
+    for name, quoted in (("block.csv", False), ("rows.csv", True)):
+        def first_name(row: int) -> str:
+            return f'"F{row}\nx"' if quoted and row % 400 == 0 else "F"
+
+        rows = [f"{name[0]}{row}@x.com,{first_name(row)},{'Acme' if row % 2 else ''}\n" for row in range(6000)]
+        rows[3600] = f"{name[0]}1300@x.com,,Later\n"  # the first was read with company blank
+        rows[3650] = rows[1301]  # the same row again
+        rows[3700] = f"{name[0].upper()}1401@X.COM,,Other\n"  # the same lead, upper-cased, company set already
+        path = ws.csv(name, "email,first_name,company\n" + "".join(rows))
+        assert counts(ws.ok(f"import leads {path}", now=MONDAY_9AM)) == (6000, 5997, 1, 2, 0), name
+        assert ws.ok(f"show {name[0]}1300@x.com", now=MONDAY_9AM)["company"] == "Later"
+        assert ws.ok(f"show {name[0]}1401@x.com", now=MONDAY_9AM)["company"] == "Acme"
+    exported = ws.root / "all.csv"
+    ws.ok(f"export leads {exported}", now=MONDAY_9AM)
+    with exported.open(newline="", encoding="utf-8-sig") as handle:
+        emails = [row["email"] for row in csv.DictReader(handle)]
+    assert len(emails) == len(set(emails)) == 2 * 5997
+
+
 def test_creation_times_that_repeat_are_read_as_each_would_be_alone(ws: Workspace) -> None:
     """A column of dates without a time of day (or times to the hour) repeats itself: each
     distinct time is worked out once, to the same instant as one row read on its own; a bad time
