@@ -19,8 +19,8 @@ _SHAPE = re.compile(r"[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\
 # the whole column, then as many "@" as lines and every line the shape of one address
 # (``_LINES``): so exactly one "@" on each, and the shape is left only the line break to refuse,
 # which "." does in sre's fastest loops, where _SHAPE's sets cost a test of each set per
-# character (the reader's regex work on 100,000 leads: 220 -> 60 M instructions). A test holds
-# the column and the one-by-one reading to agree.
+# character (the reader's regex work on 100,000 leads: 258 -> 119 M instructions, 2.0 -> 0.9 ms
+# a 10,000). A test holds the column and the one-by-one reading to agree.
 _REFUSED = "\t\x0b\x0c\r\x1c\x1d\x1e\x1f <>(),;:\"[]"
 _LINE = r".+@.+\.[^.\n]{2,}"
 _LINES = re.compile(f"(?:{_LINE}\n)*{_LINE}")

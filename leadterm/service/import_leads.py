@@ -75,8 +75,8 @@ class _Chunk(NamedTuple):
     created: list[int | None]
     answers: list[list[str]] | None  # one column per form column (None once pickled: see forms)
     points: list[int] | None = None
-    disqualifiers: list[str] | None = None  # "" for none
-    forms: list[str] | None = None  # "" for none
+    disqualifiers: list[str | None] | None = None  # "" for none (None once unpickled)
+    forms: list[str | None] | None = None  # "" for none (None once unpickled)
     blank: str | None = ""  # what a blank text is: "" as read, None once unpickled (``_unpacked``)
 
     def stored(self, context: Context, keys: Sequence[str]) -> _Chunk:
