@@ -77,7 +77,12 @@ class _Chunk(NamedTuple):
     points: list[int] | None = None
     disqualifiers: list[str | None] | None = None  # "" for none (None once unpickled)
     forms: list[str | None] | None = None  # "" for none (None once unpickled)
-    blank: str | None = ""  # what a blank text is: "" as read, None once unpickled (``_unpacked``)
+
+    @property
+    def blank(self) -> str | None:
+        """What a blank text is: "" as read, None once unpickled (``_unpacked``; the answers
+        travel as JSON, so an unpickled chunk has none)."""
+        return None if self.answers is None else ""
 
     def stored(self, context: Context, keys: Sequence[str]) -> _Chunk:
         """These leads with what the writer stores of new ones: fit, disqualify rule, form JSON."""
@@ -100,7 +105,7 @@ class _Chunk(NamedTuple):
                 points: array) -> _Chunk:
         emails, disqualifiers, jsons, *columns = (_unpacked(column, count) for column in texts)
         return _Chunk(emails, emails if shown is None else unpack(shown, count), columns, sizes, created, None,
-                      points.tolist(), disqualifiers, jsons, blank=None)
+                      points.tolist(), disqualifiers, jsons)
 
     def columns(self, keys: Sequence[str]) -> dict[str, Sequence[Any]]:
         """The fields by name, form answers as ``form.<key>`` (what the fit rules read) while the

@@ -430,6 +430,8 @@ class _Channel:
 
     def __init__(self, end: socket.socket) -> None:
         self.end = end
+        self._poller = select.poll()  # not select.select: no limit on the descriptor's number (FD_SETSIZE)
+        self._poller.register(end, select.POLLIN)
 
     @classmethod
     def pair(cls) -> tuple[_Channel, _Channel]:
@@ -458,9 +460,7 @@ class _Channel:
 
     def poll(self) -> bool:
         """Whether a message (or the end) is waiting to be read."""
-        poller = select.poll()  # not select.select: no limit on the descriptor's number (FD_SETSIZE)
-        poller.register(self.end, select.POLLIN)
-        return bool(poller.poll(0))
+        return bool(self._poller.poll(0))
 
     def close(self) -> None:
         self.end.close()
