@@ -6,7 +6,7 @@ company size parsed once), row by row only where a block needs a closer look; it
 is stored of a new lead (fit and disqualify rule, once per distinct value, and form answers as
 JSON) and hands each block, column by column, to a writer (on Linux a forked process, so that
 neither waits for the other's GIL). The two halves take about as long. The writer commits each
-chunk in a transaction of its own: new leads go 1,882 to a statement; a chunk where a lead is
+chunk in a transaction of its own: new leads go 235 to a statement; a chunk where a lead is
 already known (the unique index on emails says so), or an email comes twice, is merged lead by
 lead."""
 
