@@ -171,9 +171,11 @@ def insert_columns(table: str, columns: Sequence[str], values: Sequence[Sequence
     columns (32,000 parameters) took 15 ms to prepare and 7 ms to run, where 100 to 500 rows
     run faster a row (measured: 100,000 leads into the lead table, 49 ms less with 235 rows a
     statement, 11 of 12 pairs; the whole import 37 and 21 ms less in two runs of 16 pairs, 12
-    and 10 of them, and the writer's peak memory 72 -> 64 MB; events no different). Each statement's parameters are the columns' slices, interleaved by C-level
-    slice assignment; no row is ever built. (Numbered parameters, which would take the columns
-    as they are, make SQLite's parser quadratic: 2 s to prepare one statement of 8,000 rows.)
+    and 10 of them, and the writer's peak memory 72 -> 64 MB; events no different).
+
+    Each statement's parameters are the columns' slices, interleaved by C-level slice
+    assignment; no row is ever built. (Numbered parameters, which would take the columns as
+    they are, make SQLite's parser quadratic: 2 s to prepare one statement of 8,000 rows.)
     """
     width = len(columns)
     count = len(values[0]) if values else 0
