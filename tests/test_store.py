@@ -357,3 +357,32 @@ def test_a_release_2_database_gets_event_type_codes_and_keeps_every_event_and_sc
         assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert con.execute("PRAGMA foreign_key_check").fetchall() == []
     con.close()
+
+
+def test_a_release_2_database_with_events_of_a_missing_lead_is_refused_saying_which_and_left_alone(
+        ws: Workspace) -> None:
+    # only a change made outside leadterm with foreign keys off leaves such rows: the upgrade
+    # (which copies the events) cannot keep them, and must say so in the data's terms
+    add_leads(ws, [ADA, BEA], now=MONDAY_9AM)
+    add_events(ws, [demo_request("ada@acme.com", "2026-11-23T13:00:00Z"),
+                    demo_request("bea@beta.io", "2026-11-23T13:00:00Z")], now=MONDAY_9AM)
+    close_database()
+    path = ws.root / "data" / "leadterm.db"
+    _as_release(path, 2)
+    with sqlite3.connect(path) as con:
+        con.execute("DELETE FROM lead_score WHERE lead_id = (SELECT id FROM lead WHERE email = 'bea@beta.io')")
+        con.execute("DELETE FROM lead WHERE email = 'bea@beta.io'")  # foreign keys are off here
+        before = con.execute("SELECT * FROM event ORDER BY 1, 2, 3, 4").fetchall()
+    con.close()
+    with pytest.raises(StoreError, match=r"schema version 3: 1 row\(s\) of table event refer to a lead that does not exist"):
+        open_database(path)
+    result = ws.run(["show", "ada@acme.com"], now=MONDAY_9AM)
+    assert result.code == 2 and "Traceback" not in result.err, result.err
+    assert "leadterm.db: cannot upgrade the database to schema version 3" in result.err
+    assert "table event" in result.err and "foreign_key_check" in result.err
+    with sqlite3.connect(path) as con:  # as it was: release 2's schema, every row kept
+        assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("2",)
+        assert [row[1] for row in con.execute("PRAGMA table_info(event)")] == ["lead_id", "type", "occurred_at", "detail"]
+        assert con.execute("SELECT * FROM event ORDER BY 1, 2, 3, 4").fetchall() == before
+        assert len(before) == 2
+    con.close()

@@ -12,6 +12,7 @@ from typing import Any
 from pathlib import Path
 
 from peewee import DatabaseError as PeeweeDatabaseError
+from peewee import IntegrityError as PeeweeIntegrityError
 from peewee import DatabaseProxy, SqliteDatabase
 
 from leadterm.store.schema import MIGRATIONS, SCHEMA_VERSION
@@ -115,21 +116,41 @@ def _statements(script: str) -> Iterator[str]:
 def _migrate(db: SqliteDatabase) -> None:
     if schema_version(db) == SCHEMA_VERSION:
         return
-    with db.atomic("IMMEDIATE"):
-        version = schema_version(db)  # again, now that we hold the write lock
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"the database is at schema version {version}, newer than this leadterm "
-                f"({SCHEMA_VERSION}); upgrade leadterm"
-            )
-        for number in range(version + 1, SCHEMA_VERSION + 1):
-            for statement in _statements(MIGRATIONS[number - 1]):
-                db.execute_sql(statement)
-            db.execute_sql(
-                "INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (str(number),),
-            )
+    number = 0
+    try:
+        with db.atomic("IMMEDIATE"):
+            version = schema_version(db)  # again, now that we hold the write lock
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"the database is at schema version {version}, newer than this leadterm "
+                    f"({SCHEMA_VERSION}); upgrade leadterm"
+                )
+            for number in range(version + 1, SCHEMA_VERSION + 1):
+                for statement in _statements(MIGRATIONS[number - 1]):
+                    db.execute_sql(statement)
+                db.execute_sql(
+                    "INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (str(number),),
+                )
+    except (sqlite3.IntegrityError, PeeweeIntegrityError) as error:  # rolled back: the file is as it was
+        raise StoreError(_not_upgradable(db, number, error)) from error
+
+
+def _not_upgradable(db: SqliteDatabase, number: int, error: Exception) -> str:
+    """Why migration ``number`` was refused, in the data's terms: rows whose reference leads
+    nowhere (only a change made outside leadterm, with foreign keys off, leaves one)."""
+    broken = db.execute_sql("PRAGMA foreign_key_check").fetchall()  # (table, rowid, parent, index)
+    if not broken:
+        return f"{db.database}: cannot upgrade the database to schema version {number} ({error})"
+    counts: dict[tuple[str, str], int] = {}
+    for table, _, parent, _ in broken:
+        counts[table, parent] = counts.get((table, parent), 0) + 1
+    found = "; ".join(f"{count} row(s) of table {table} refer to a {parent} that does not exist"
+                      for (table, parent), count in counts.items())
+    return (f"{db.database}: cannot upgrade the database to schema version {number}: {found}. "
+            f"Something outside leadterm changed them; nothing was changed now. Restore a backup, "
+            f"or remove those rows (sqlite3's PRAGMA foreign_key_check lists them) and run again")
 
 
 @contextmanager
