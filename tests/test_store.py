@@ -386,3 +386,33 @@ def test_a_release_2_database_with_events_of_a_missing_lead_is_refused_saying_wh
         assert con.execute("SELECT * FROM event ORDER BY 1, 2, 3, 4").fetchall() == before
         assert len(before) == 2
     con.close()
+
+
+def test_lead_records_built_from_rows_equal_those_init_builds_and_refuse_a_wrong_column(ws: Workspace) -> None:
+    import dataclasses
+
+    from leadterm.store import leads
+    from leadterm.store.records import LeadRecord, leads_from_rows
+
+    add_leads(ws, [ADA, BEA], now=MONDAY_9AM)
+    add_events(ws, [demo_request("ada@acme.com", "2026-11-23T13:00:00Z")], now=MONDAY_9AM)
+    ws.ok("tick", now=MONDAY_9AM)
+    open_database(ws.root / "data" / "leadterm.db")
+    ada = leads.find("ada@acme.com")
+    assert ada is not None and ada.owner == "alice" and ada.assigned_at is not None
+    fields = {name: getattr(ada, name) for name in LeadRecord.__dataclass_fields__}
+    assert ada == LeadRecord(**fields) and vars(ada) == vars(LeadRecord(**fields))
+    assert ada.but(owner="bob", tier=2) == dataclasses.replace(ada, owner="bob", tier=2)
+    assert ada.owner == "alice"  # a copy: the record itself is unchanged (and frozen)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ada.owner = "bob"  # type: ignore[misc]
+    with pytest.raises(TypeError, match="ownr"):
+        ada.but(ownr="bob")
+    db = open_database(ws.root / "data" / "leadterm.db")
+    cursor = db.execute_sql(f"{leads.SELECT_LEAD} WHERE lead.email = ?", ("ada@acme.com",))
+    names, rows = [column[0] for column in cursor.description], cursor.fetchall()
+    assert leads_from_rows(names, rows) == [ada]
+    with pytest.raises(ValueError, match=r"missing \['score_due_at'\]"):
+        leads_from_rows(names[:-1], [row[:-1] for row in rows])
+    with pytest.raises(ValueError, match=r"not lead fields \['extra'\]"):
+        leads_from_rows([*names, "extra"], [(*row, 1) for row in rows])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from leadterm.engine.lifecycle import MQL
@@ -40,10 +39,10 @@ def clock_columns(context: Context, lead: LeadRecord) -> dict[str, Any]:
 
 def apply(context: Context, lead: LeadRecord, changes: dict[str, Any]) -> LeadRecord:
     """Write ``changes`` (plus the derived clock columns) and return the lead as it now is."""
-    changed = dataclasses.replace(lead, **changes)
+    changed = lead.but(**changes)
     derived = clock_columns(context, changed)
     leads.update(lead.id, {**changes, **derived}, context.now())
-    return dataclasses.replace(changed, **derived)
+    return changed.but(**derived)
 
 
 def managers_of(context: Context, handle: str) -> list[str]:

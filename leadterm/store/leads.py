@@ -15,7 +15,7 @@ from leadterm.engine.lifecycle import OPEN_STAGES
 from leadterm.engine.times import to_epoch
 from leadterm.store import scores
 from leadterm.store.db import database, insert_columns as _insert_columns, select_in
-from leadterm.store.records import LeadRecord, lead_from_row
+from leadterm.store.records import LeadRecord, leads_from_rows
 
 __all__ = [
     "get",
@@ -54,8 +54,7 @@ SELECT_LEAD = (
 
 def _records(sql: str, params: Sequence[Any] = ()) -> list[LeadRecord]:
     cursor = database.obj.execute_sql(sql, params)
-    names = [column[0] for column in cursor.description]
-    return [lead_from_row(dict(zip(names, row))) for row in cursor]
+    return leads_from_rows([column[0] for column in cursor.description], cursor)
 
 
 def get(lead_id: int) -> LeadRecord | None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -18,7 +20,7 @@ __all__ = [
     "NotificationRecord",
     "AssignmentRecord",
     "EventFact",
-    "lead_from_row",
+    "leads_from_rows",
     "TIME_COLUMNS",
 ]
 
@@ -124,14 +126,46 @@ class LeadRecord:
             escalation_level=self.escalation_level,
         )
 
+    def but(self, **changes: Any) -> LeadRecord:
+        """This lead with ``changes`` (what ``dataclasses.replace`` gives, without its
+        ``__init__``: see ``leads_from_rows``)."""
+        if not changes.keys() <= _LEAD_FIELDS:
+            raise TypeError(f"LeadRecord has no field {sorted(changes.keys() - _LEAD_FIELDS)[0]!r}")
+        record = _new(LeadRecord)
+        record.__dict__.update(self.__dict__, **changes)
+        return record
 
-def lead_from_row(row: dict[str, Any]) -> LeadRecord:
-    values = dict(row)
-    for name in TIME_COLUMNS:
-        values[name] = from_epoch(values.get(name))
-    values["form"] = json.loads(values["form"]) if values.get("form") else {}
-    values["tier1_fired"] = bool(values["tier1_fired"])
-    return LeadRecord(**values)
+
+_LEAD_FIELDS = frozenset(LeadRecord.__dataclass_fields__)
+_new = object.__new__
+
+
+def leads_from_rows(names: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[LeadRecord]:
+    """The records of ``rows``, whose columns are ``names``: every field of LeadRecord (times
+    as epoch seconds, the form as JSON), in any order; checked once for all the rows.
+
+    Each record is built as pickle and ``copy`` build one, its fields put in its ``__dict__``:
+    the frozen dataclass's ``__init__`` sets its 40 fields one ``object.__setattr__`` at a time
+    (measured: 10.8 µs a lead against under 1). The names are interned so that each row's dict
+    is keyed by the same strings the class uses."""
+    names = [sys.intern(name) for name in names]
+    if len(names) != len(_LEAD_FIELDS) or set(names) != _LEAD_FIELDS:
+        missing, extra = sorted(_LEAD_FIELDS - set(names)), sorted(set(names) - _LEAD_FIELDS)
+        raise ValueError(f"lead rows: columns missing {missing}, not lead fields {extra}")
+    times = [name for name in names if name in TIME_COLUMNS]
+    records = []
+    for row in rows:
+        values = dict(zip(names, row))
+        for name in times:
+            if (seconds := values[name]) is not None:
+                values[name] = from_epoch(seconds)
+        form = values["form"]
+        values["form"] = json.loads(form) if form else {}
+        values["tier1_fired"] = bool(values["tier1_fired"])
+        record = _new(LeadRecord)
+        record.__dict__.update(values)
+        records.append(record)
+    return records
 
 
 @dataclass(frozen=True)
