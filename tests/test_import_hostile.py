@@ -1006,3 +1006,38 @@ def test_a_time_before_the_year_1000_shows_exports_and_reads_back_with_four_digi
     fresh = make_ws("fresh")
     assert counts(imp(fresh, "leads", out)) == (2, 2, 0, 0, 0)
     assert fresh.ok(["show", "older@x.com"], now=MONDAY_9AM)["created_at"] == "0001-01-01T00:00:00Z"
+
+
+def test_fixed_rejects_import_with_the_two_columns_skipped_even_when_the_file_has_its_own_line_and_reason(
+        ws: Workspace) -> None:
+    # The README's fix-up: edit FILE.rejects.csv, import it with --map "line=-" --map "reason=-".
+    # The rejects file's own line and reason come first; a file's own "Reason" and "Line"
+    # columns are form answers like any other, before and after the fix-up.
+    path = write(ws, "crm.csv", lines(
+        "email,first_name,Reason,Line,company_size",
+        "ok@x.com,Ok,Demo,L1,10",
+        "r2@x.com,R2,Too few,L3,lots",
+        "r3@x.com,R3,Churn,L4,many",
+    ))
+    first = imp(ws, "leads", path)
+    assert counts(first) == (3, 1, 0, 0, 2) and first["extra_columns"] == ["Reason", "Line"]
+    fixed = [[cell.replace("lots", "20").replace("many", "30") for cell in row] for row in rejects(first)]
+    with open(first["rejects_file"], "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([["line", "reason", "email", "first_name", "Reason", "Line", "company_size"],
+                                      *fixed])
+    again = imp(ws, "leads", Path(first["rejects_file"]), "--map", "line=-", "--map", "reason=-")
+    assert counts(again) == (2, 2, 0, 0, 0)
+    assert again["ignored_columns"] == ["line", "reason"] and again["extra_columns"] == ["Reason", "Line"]
+    for email, form, size in (("ok@x.com", {"Reason": "Demo", "Line": "L1"}, 10),
+                              ("r2@x.com", {"Reason": "Too few", "Line": "L3"}, 20),
+                              ("r3@x.com", {"Reason": "Churn", "Line": "L4"}, 30)):
+        brief = show(ws, email)
+        assert (brief["form"], brief["company_size"]) == (form, size), brief
+
+
+def test_a_form_column_brought_twice_is_listed_once(ws: Workspace) -> None:
+    path = write(ws, "twice.csv", lines("email,Budget,form.Budget,Notes", "a@x.com,10k,,n", "b@x.com,,20k,"))
+    report = imp(ws, "leads", path)
+    assert report["extra_columns"] == ["Budget", "Notes"]
+    assert (show(ws, "a@x.com")["form"], show(ws, "b@x.com")["form"]) == ({"Budget": "10k", "Notes": "n"},
+                                                                          {"Budget": "20k"})

@@ -84,7 +84,9 @@ def map_columns(
     ignore: Iterable[str] = (),
 ) -> ColumnMap:
     """Match each header to a field; ``overrides`` maps a header (as written) to a field or
-    ``-`` (skip it); headers in ``ignore`` are known columns that are not read."""
+    ``-`` (skip it), at the first column with that header only (a rejects file's ``line`` and
+    ``reason`` come first, before a file's own columns of the same names); headers in
+    ``ignore`` are known columns that are not read."""
     aliases = _aliases(table)
     forced = {header_key(header): field for header, field in (overrides or {}).items()}
     unknown_forced = [field for field in forced.values() if field not in table and field != "-"]
@@ -103,9 +105,13 @@ def map_columns(
     extra: dict[int, str] = {}
     ignored: list[str] = []
     taken: dict[str, str] = {}
+    mapped: set[str] = set()  # a --map names the first column with its header; a later one reads as unnamed
     for index, header in enumerate(headers):
         key = header_key(header)
-        field = forced.get(key)
+        field = None
+        if key in forced and key not in mapped:
+            field = forced[key]
+            mapped.add(key)
         if field is None and (field := aliases.get(key)) in claimed:
             field = None
         if field == "-" or (field is None and key in skipped):

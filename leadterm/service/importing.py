@@ -173,7 +173,7 @@ def open_job(kind: str, path: Path, table: Mapping[str, Sequence[str]], required
         columns = map_columns(source.headers, table, required, mapping, ignore)
     except ColumnError as error:
         raise Invalid(f"{path}: line 1: {error}") from error
-    report = ImportReport(kind, str(path), extra_columns=list(columns.extra.values()),
+    report = ImportReport(kind, str(path), extra_columns=list(dict.fromkeys(columns.extra.values())),
                           ignored_columns=list(columns.ignored), encoding=source.encoding,
                           delimiter=source.delimiter)
     return Job(source, columns, RejectWriter(path, source.headers), report, progress)
