@@ -1041,3 +1041,25 @@ def test_a_form_column_brought_twice_is_listed_once(ws: Workspace) -> None:
     assert report["extra_columns"] == ["Budget", "Notes"]
     assert (show(ws, "a@x.com")["form"], show(ws, "b@x.com")["form"]) == ({"Budget": "10k", "Notes": "n"},
                                                                           {"Budget": "20k"})
+
+
+def test_a_file_naming_an_email_twice_changes_nothing_when_imported_again_even_overwriting(ws: Workspace) -> None:
+    path = write(ws, "dup.csv", lines("email,first_name,company", "dup@x.com,First,FirstCo",
+                                      "DUP@x.com,Second,SecondCo", "other@x.com,Other,"))
+    first = imp(ws, "leads", path, "--overwrite")
+    assert counts(first) == (3, 2, 1, 0, 0)  # the second row updated the lead the first inserted
+    assert (show(ws, "dup@x.com")["first_name"], show(ws, "dup@x.com")["company"]) == ("Second", "SecondCo")
+    ws.ok("tick", now=MONDAY_9AM)
+    history = len(show(ws, "dup@x.com")["history"])
+    for options in (("--overwrite",), ()):
+        again = imp(ws, "leads", path, *options)
+        assert counts(again) == (3, 0, 0, 3, 0) and again["changed"] == {}, again
+    brief = show(ws, "dup@x.com")
+    assert (brief["first_name"], brief["company"], len(brief["history"])) == ("Second", "SecondCo", history)
+    # rows that do change a known lead count once, with the fields that end up changed
+    changed = write(ws, "changed.csv", lines("email,first_name,company,title", "dup@x.com,Third,SecondCo,",
+                                             "dup@x.com,Second,,CTO", "other@x.com,Other,OtherCo,"))
+    report = imp(ws, "leads", changed, "--overwrite")
+    assert counts(report) == (3, 0, 2, 1, 0) and report["changed"] == {"title": 1, "company": 1}, report
+    brief = show(ws, "dup@x.com")
+    assert (brief["first_name"], brief["company"], brief["title"]) == ("Second", "SecondCo", "CTO")

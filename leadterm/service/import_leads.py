@@ -257,14 +257,27 @@ def _write(context: Context, overwrite: bool, keys: Sequence[str], chunk: _Chunk
 
 def _merge_chunk(context: Context, overwrite: bool, chunk: list[Lead], known: dict[str, Lead],
                  now: datetime) -> Counter[str]:
-    """A chunk lead by lead: a known email (or one met earlier in the chunk) is merged."""
+    """A chunk lead by lead: a known email (or one met earlier in the chunk) is merged.
+
+    A known lead that several rows merge into counts once, by what the rows change in all: one
+    row updated it (the others duplicates) when its data ends up changed, and the fields that
+    ended up changed are counted. So a file that names an email twice with different values
+    changes nothing when imported again, even with ``overwrite`` (row by row, the two rows would
+    undo each other each time: two updates that change nothing, and a disqualified lead revived)."""
     epoch = to_epoch(now)
     report: Counter[str] = Counter()
     new: dict[str, Lead] = {}
-    changed: dict[str, Lead] = {}
+    stored: dict[str, Lead] = {}  # each known lead these rows merge into, as stored
+    rows: Counter[str] = Counter()
     for incoming in chunk:
         email = incoming["email"]
-        current = known.get(email) or new.get(email)
+        current = known.get(email)
+        if current is not None:
+            stored.setdefault(email, {**current, "form": dict(current.get("form") or {})})
+            rows[email] += 1
+            current.update(_merge(current, incoming, overwrite))
+            continue
+        current = new.get(email)
         if current is None:
             new[email] = incoming
             report["inserted"] += 1
@@ -275,9 +288,17 @@ def _merge_chunk(context: Context, overwrite: bool, chunk: list[Lead], known: di
             continue
         current.update(changes)
         report.update(f"changed.{name}" for name in changes)
-        if "id" in current:
-            changed[email] = current
         report["updated"] += 1
+    changed: dict[str, Lead] = {}
+    for email, count in rows.items():
+        current, before = known[email], stored[email]
+        names = [name for name in DATA_FIELDS if current.get(name) != before.get(name)]
+        names += ["form"] if (current.get("form") or {}) != before["form"] else []
+        report["duplicates"] += count - 1 if names else count
+        if names:
+            report["updated"] += 1
+            report.update(f"changed.{name}" for name in names)
+            changed[email] = current
     fresh = list(new.values())
     columns = _columns_of(fresh, ("email", "email_display", *DATA_FIELDS))
     # lead by lead, a blank is None already (``_Chunk.leads``, ``_form_json``, no disqualify rule)
