@@ -307,3 +307,20 @@ def test_a_pipeline_whose_writer_process_cannot_be_forked_leaves_the_process_as_
         with importing.Pipeline(lambda chunk: None, process=True):
             pass  # pragma: no cover - never entered
     assert (sys.getswitchinterval(), gc.isenabled()) == (interval, collecting)
+
+
+def test_control_and_bidirectional_characters_from_a_file_are_shown_as_escapes_never_obeyed(ws: Workspace) -> None:
+    # A terminal obeys ESC sequences and C1 controls; one that lays out bidirectional text
+    # reorders what follows a bidi override: "\u202egpj.exe" shows as "exe.jpg"
+    name, company = "Ev\u202egpj.exe", "Acme\x1b[2J\x9b31m\u2066Corp\u2069"
+    path = ws.csv("nasty.csv", "email,first_name,company\n"
+                               f"eve@evil.com,{name},{company}\n")
+    assert ws.ok(["import", "leads", str(path)], now=MONDAY_9AM)["inserted"] == 1
+    brief = ws.run(["show", "eve@evil.com"], now=MONDAY_9AM)
+    assert brief.code == 0, brief.err
+    assert "Ev\\u202egpj.exe" in brief.out and "Acme\\x1b[2J\\x9b31m\\u2066Corp\\u2069" in brief.out
+    raw = ws.run(["show", "eve@evil.com", "--json"], now=MONDAY_9AM)
+    assert not any(char in raw.out for char in "\x1b\x9b\u202e\u2066\u2069"), raw.out
+    assert "\\u202e" in raw.out and "\\u009b" in raw.out
+    data = raw.json  # the same data, escaped only as JSON text
+    assert (data["first_name"], data["company"]) == (name, company)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -17,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from leadterm.engine.text import visible
+from leadterm.engine.text import visible, visible_json
 from leadterm.service.context import Context, open_context
 from leadterm.service.errors import Invalid, Refused
 
@@ -73,10 +72,7 @@ def session(config_path: str, database: str | None, actor: str | None, now: str 
 
 
 def emit_json(data: Any) -> None:
-    text = json.dumps(data, ensure_ascii=False, indent=2)
-    # JSON leaves C1 controls raw; escape them so no terminal acts on them
-    text = re.sub(r"[\x7f-\x9f]", lambda match: f"\\u{ord(match.group()):04x}", text)
-    click.echo(text)
+    click.echo(visible_json(json.dumps(data, ensure_ascii=False, indent=2)))
 
 
 def clean(value: Any) -> str:
