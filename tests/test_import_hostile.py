@@ -188,6 +188,16 @@ def test_non_utf8_file_with_a_byte_cp1252_leaves_undefined_is_not_a_crash(ws: Wo
     assert show(ws, "r@x.com")["first_name"] == "M\x81ller"
 
 
+def test_a_utf8_bom_before_windows_1252_text_is_dropped_not_read_as_letters(ws: Workspace) -> None:
+    # a tool wrote the BOM, another the Windows-1252 text after it: read as cp1252, the BOM would
+    # be "ï»¿" glued to the first header, and the file would have no email column
+    path = write(ws, "bom1252.csv", b"\xef\xbb\xbfemail,first_name\r\nrene@x.fr,Ren\xe9\r\n")
+    report = imp(ws, "leads", path)
+    assert counts(report) == (1, 1, 0, 0, 0)
+    assert report["encoding"] == "cp1252" and report["extra_columns"] == []
+    assert show(ws, "rene@x.fr")["first_name"] == "René"
+
+
 @pytest.mark.parametrize("delimiter, name", [(";", "semicolon"), ("\t", "tab")])
 def test_semicolon_and_tab_files_are_sniffed(ws: Workspace, delimiter: str, name: str) -> None:
     d = delimiter

@@ -77,8 +77,11 @@ def _windows_1252_gap(error: UnicodeError) -> tuple[str, int]:
 codecs.register_error("leadterm-windows-1252", _windows_1252_gap)
 
 
-def _detect_encoding(path: Path) -> str:
-    """UTF-8 (with or without BOM) when the whole file decodes so, else Windows-1252."""
+def _detect_encoding(path: Path) -> tuple[str, int]:
+    """The file's encoding, and how many bytes before its text to skip: UTF-8 (with or without
+    BOM, which the codec drops) when the whole file decodes so, else Windows-1252, past a UTF-8
+    BOM that such a file may start with (a tool added it and another wrote cp1252 text after it;
+    read as cp1252, the BOM would be three letters glued to the first header)."""
     with path.open("rb") as handle:
         head = handle.read(65536)
         _refuse_non_text(path, head)
@@ -98,11 +101,12 @@ def _detect_encoding(path: Path) -> str:
                 decoder.decode(b"", final=True)
             except UnicodeDecodeError:
                 encoding = "cp1252"
-    text = head.decode(encoding, errors=_ERRORS)
+    skip = len(codecs.BOM_UTF8) if encoding == "cp1252" and head.startswith(codecs.BOM_UTF8) else 0
+    text = head[skip:].decode(encoding, errors=_ERRORS)
     controls = sum(map(text.count, _CONTROLS))
     if controls > max(8, len(text) // 100):  # binary that happens to decode
         raise Invalid(f"{path}: not a text file ({controls} control characters in its first {len(text)})")
-    return encoding
+    return encoding, skip
 
 
 def _sniff_delimiter(header: str) -> str:
@@ -318,15 +322,14 @@ class CsvSource:
         self.size = path.stat().st_size
         if self.size == 0:
             raise Invalid(f"{path}: the file is empty")
-        self.encoding = _detect_encoding(path)
-        with path.open(encoding=self.encoding, errors=_ERRORS, newline="") as handle:
+        self.encoding, self._skip = _detect_encoding(path)
+        with self._open() as handle:
             first = handle.readline()
             if not first.strip():
                 raise Invalid(f"{path}: line 1: the header row is blank")
             self.delimiter = _sniff_delimiter(first.rstrip("\r\n"))
-            handle.seek(0)
             csv.field_size_limit(MAX_FIELD)
-            reader = csv.reader(handle, delimiter=self.delimiter)
+            reader = csv.reader(chain([first], handle), delimiter=self.delimiter)  # no seek: past any BOM
             try:
                 self.headers: list[str] = next(reader)
             except csv.Error as error:
@@ -339,6 +342,12 @@ class CsvSource:
             if not has_rows:
                 raise Invalid(f"{path}: no data rows below the header (line 1)")
         self._handle: io.TextIOWrapper | None = None
+
+    def _open(self) -> io.TextIOWrapper:
+        """The file as text, from its first character (past a BOM its encoding does not drop)."""
+        raw = self.path.open("rb")
+        raw.seek(self._skip)
+        return io.TextIOWrapper(raw, encoding=self.encoding, errors=_ERRORS, newline="")
 
     def position(self) -> int:
         """Bytes read so far (for progress)."""
@@ -374,7 +383,7 @@ class CsvSource:
         ends soon after it.
         """
         csv.field_size_limit(MAX_FIELD)
-        self._handle = handle = self.path.open(encoding=self.encoding, errors=_ERRORS, newline="")
+        self._handle = handle = self._open()
         kept: deque[tuple[int, list[str]]] = deque()  # (index of the block's first line, its lines)
         nul_lines: set[int] = set()  # lines with a NUL byte, which no row may hold
 
