@@ -212,6 +212,37 @@ def test_semicolon_and_tab_files_are_sniffed(ws: Workspace, delimiter: str, name
     assert show(ws, "bea@beta.io")["company"] == f"Beta{d} Ltd"
 
 
+# the header alone would choose wrongly: the data lines below it settle the delimiter
+SNIFFED_WITH_DATA = [
+    pytest.param("email;Budget, EUR;Region, Country\na@x.de;5000;Bayern, DE\n", "semicolon", "a@x.de",
+                 {"Budget, EUR": "5000", "Region, Country": "Bayern, DE"}, id="semicolon-commas-in-header"),
+    pytest.param("email\tCompany, Inc. name\na@x.com\tAcme\n", "tab", "a@x.com",
+                 {"Company, Inc. name": "Acme"}, id="tab-comma-in-header"),
+    pytest.param('email,first_name,"Topics (CRM;ERP;BI;AI)"\na@x.com,Ann,CRM\n', "comma", "a@x.com",
+                 {"Topics (CRM;ERP;BI;AI)": "CRM"}, id="comma-semicolons-in-quotes"),
+    # the first row splits two ways alike, the next ones only on semicolons
+    pytest.param("email;Budget, EUR\na@x.de;5,000\nb@x.de;700\nc@x.de;1,200\n", "semicolon", "a@x.de",
+                 {"Budget, EUR": "5,000"}, id="semicolon-decided-by-later-rows"),
+]
+
+
+@pytest.mark.parametrize("text, name, email, form", SNIFFED_WITH_DATA)
+def test_the_delimiter_is_sniffed_from_the_header_and_the_rows_below_it(
+        ws: Workspace, text: str, name: str, email: str, form: dict[str, str]) -> None:
+    report = imp(ws, "leads", write(ws, "sniff.csv", text))
+    assert report["delimiter"] == name and report["rejected"] == 0 and report["inserted"] >= 1
+    assert show(ws, email)["form"] == form
+
+
+def test_rows_that_fit_no_delimiter_leave_it_to_the_header(ws: Workspace) -> None:
+    # every row is ragged whichever way it is split: the header's semicolons decide, as they did
+    # before the rows were looked at, and the rows are rejects
+    report = imp(ws, "leads", write(ws, "ragged.csv", lines("email;first_name;company", "a@x.de;Ann", "b@x.de")))
+    assert report["delimiter"] == "semicolon" and counts(report) == (2, 0, 0, 0, 2)
+    assert [row[:2] for row in rejects(report)] == [["2", "has 2 fields, the header has 3"],
+                                                   ["3", "has 1 fields, the header has 3"]]
+
+
 UTF16_ROWS = "email,first_name\nada@acme.com,CHANGED\nnew@x.com,New\n"
 REFUSED = [
     ("workbook.csv", b"PK\x03\x04\x14\x00\x06\x00\x08\x00" + bytes(range(256)) * 4, "xlsx"),

@@ -35,6 +35,8 @@ _SIGNATURES = {
     b"\x7fELF": "a program",
 }
 _DELIMITERS = (",", ";", "\t")
+_SNIFF_LINES = 20  # data lines read with the header to sniff the delimiter...
+_SNIFF_CHARS = 1 << 16  # ...unless they come to this many characters first (whole lines still)
 _SCAN = 1 << 20
 _ERRORS = "leadterm-windows-1252"  # harmless for UTF-8, which only gets here when it decodes
 _TEXT_CONTROLS = frozenset("\t\n\r\x0c")
@@ -109,14 +111,29 @@ def _detect_encoding(path: Path) -> tuple[str, int]:
     return encoding, skip
 
 
-def _sniff_delimiter(header: str) -> str:
-    """The candidate that splits the header line into the most fields (outside quotes)."""
-    best, best_count = ",", 0
-    for delimiter in _DELIMITERS:
-        count = len(next(csv.reader([header], delimiter=delimiter), []))
-        if count > best_count:
-            best, best_count = delimiter, count
-    return best
+def _fields(line: str, delimiter: str) -> int:
+    """How many fields the csv module reads in one line with this delimiter (0 if it cannot)."""
+    try:
+        return len(next(csv.reader([line], delimiter=delimiter), []))
+    except csv.Error:  # a field over the size limit: this line tells nothing
+        return 0
+
+
+def _sniff_delimiter(header: str, data: Sequence[str] = ()) -> str:
+    """Comma, semicolon or tab: the one that reads the header and the data lines below it alike.
+
+    Each line (the header, then up to ``_SNIFF_LINES`` data lines) is split on its own as the csv
+    module splits it with the candidate, so a delimiter counts only outside quotes, a quote
+    opening only at a field's start. Candidates rank by whether the header splits into more than
+    one field, then by how many data lines give as many fields as the header, then by how many
+    fields the header gives; comma, semicolon, tab on a tie. Without data lines the header alone
+    decides. Three candidates by 21 lines: about 0.1 ms, once a file.
+    """
+    def rank(delimiter: str) -> tuple[bool, int, int]:
+        width = _fields(header, delimiter)
+        return width > 1, sum(_fields(line, delimiter) == width for line in data), width
+
+    return max(_DELIMITERS, key=rank)  # max keeps the first of equals: comma before the others
 
 
 class Block(NamedTuple):
@@ -327,9 +344,13 @@ class CsvSource:
             first = handle.readline()
             if not first.strip():
                 raise Invalid(f"{path}: line 1: the header row is blank")
-            self.delimiter = _sniff_delimiter(first.rstrip("\r\n"))
+            sample, length = [first], len(first)
+            while len(sample) <= _SNIFF_LINES and length < _SNIFF_CHARS and (line := handle.readline()):
+                sample.append(line)
+                length += len(line)
             csv.field_size_limit(MAX_FIELD)
-            reader = csv.reader(chain([first], handle), delimiter=self.delimiter)  # no seek: past any BOM
+            self.delimiter = _sniff_delimiter(first, sample[1:])
+            reader = csv.reader(chain(sample, handle), delimiter=self.delimiter)  # no seek: past any BOM
             try:
                 self.headers: list[str] = next(reader)
             except csv.Error as error:
