@@ -65,6 +65,28 @@ def test_plain_columns_are_read_at_once(column: list[str]) -> None:
     assert normalize_emails(column) == one_by_one(column) is not None
 
 
+#: Unicode's Default_Ignorable_Code_Point ranges (DerivedCoreProperties.txt), as README lists them.
+DEFAULT_IGNORABLE = [(0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5),
+                     (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164),
+                     (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3),
+                     (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF)]
+
+
+@pytest.mark.parametrize("first,last", DEFAULT_IGNORABLE, ids=[f"U+{first:04X}" for first, _ in DEFAULT_IGNORABLE])
+def test_every_default_ignorable_character_is_removed_on_either_reading(first: int, last: int) -> None:
+    for code in {first, (first + last) // 2, last}:
+        char = chr(code)
+        for address in (f"{char}ada@acme.com", f"ada@acme.com{char}", f"ad{char}a@ac{char}me.com", f"{char}ADA@Acme.com{char}"):
+            assert normalize_email(address) == "ada@acme.com", f"U+{code:04X} in {address!r}"
+            assert normalize_emails([address, "bea@beta.io"]) is None  # not ASCII: left to the one-by-one reading
+            assert agrees([address, "bea@beta.io"])
+
+
+def test_characters_next_to_the_ignorable_ones_are_kept() -> None:
+    for code in (0x00AC, 0x00AE, 0x034E, 0x0350, 0x061B, 0x061D, 0x2010, 0x2070, 0xFE10, 0xFFF9, 0x1BCA4, 0xE1000):
+        assert normalize_email(f"a{chr(code)}b@acme.com") == f"a{chr(code)}b@acme.com", f"U+{code:04X}"
+
+
 # mostly what an address holds, now and then one thing it may not: columns read at once too
 PARTS = st.lists(st.sampled_from([*"abAB1-_+" * 12, *".'@\n \t\r\x0b\x1c\x1f\"<>:,;[]()\x7f\x85\u00df\u200b"]),
                  min_size=0, max_size=6).map("".join)

@@ -438,6 +438,26 @@ def test_email_spellings_are_one_lead_and_the_first_spelling_is_kept(ws: Workspa
     assert lead_total(ws) == 2
 
 
+def test_direction_and_other_invisible_characters_do_not_make_another_lead(ws: Workspace) -> None:
+    path = write(ws, "bidi.csv", lines(
+        "email,first_name",
+        "ada@acme.com,P",
+        "\u2066ada@acme.com\u2069,I",    # first-strong isolate ... pop directional isolate
+        "\u061cada@acme.com,A",          # Arabic letter mark
+        "ada@acme.com\u2063,S",          # invisible separator
+        "\u034fada@acme.com,C",          # combining grapheme joiner
+        "ad\ufe0fa@acme.com\U000e0041,V",  # a variation selector and a tag character
+    ))
+    report = imp(ws, "leads", path)
+    assert counts(report) == (6, 1, 0, 5, 0)
+    ada = show(ws, "\u2066ADA@acme.com\u2069")
+    assert (ada["id"], ada["email"], ada["first_name"]) == (1, "ada@acme.com", "P")
+    assert lead_total(ws) == 1
+    events = write(ws, "bidi-events.csv", lines("email,type,occurred_at", "\u061cAda@acme.com\u200f,page_view,2026-11-20T10:00:00Z"))
+    assert counts(imp(ws, "events", events, "--create-leads")) == (1, 1, 0, 0, 0)
+    assert lead_total(ws) == 1 and len(show(ws, "ada@acme.com")["events"]) == 1
+
+
 def test_reimport_fills_blanks_reports_changes_and_overwrite_replaces(ws: Workspace) -> None:
     imp(ws, "leads", write(ws, "a.csv", lines("email,first_name,company", "ada@acme.com,Ada,Acme")))
     again = write(ws, "b.csv", lines("email,first_name,last_name,company,title",

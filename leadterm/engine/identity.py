@@ -7,11 +7,17 @@ import unicodedata
 
 __all__ = ["normalize_email", "normalize_emails", "is_email", "EmailError", "lead_ref"]
 
-# Zero-width and formatting characters that ride along in copy-pasted addresses.
-_INVISIBLE = dict.fromkeys(
-    map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u200e\u200f\u202a\u202b\u202c\u202d\u202e"),
-    None,
+# Unicode's Default_Ignorable_Code_Point set (DerivedCoreProperties.txt): zero-width, direction,
+# soft-hyphen, filler, variation-selector and tag characters that ride along in copy-pasted
+# addresses and show as nothing. None is ASCII (the plain paths never meet one), and neither NFC
+# nor case-folding makes one.
+_IGNORABLE = (
+    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5),
+    (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164),
+    (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
 )
+_INVISIBLE = dict.fromkeys((code for first, last in _IGNORABLE for code in range(first, last + 1)), None)
 _SHAPE = re.compile(r"[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\].]{2,}")
 
 # Many plain ASCII addresses, one per line, in what ``normalize_emails`` asks of them: none of
@@ -31,7 +37,7 @@ class EmailError(ValueError):
 
 
 def normalize_email(raw: str | None) -> str:
-    """Trimmed, NFC, case-folded, invisible characters removed; raises EmailError if malformed."""
+    """Trimmed, NFC, case-folded, default-ignorable characters removed; raises EmailError if malformed."""
     if raw is None or not raw.strip():
         raise EmailError("missing email")
     if raw.isascii():  # no invisible characters, nothing to compose, and lower() is casefold()
