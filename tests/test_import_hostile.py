@@ -528,6 +528,51 @@ def test_events_for_unknown_emails_are_rejected_or_create_leads(ws: Workspace) -
     assert lead_total(ws) == 2
 
 
+@pytest.mark.parametrize("odd", [False, True], ids=["clean file", "file read row by row"])
+@pytest.mark.parametrize("ratio", [0, 10**9], ids=["emails looked up", "emails read at once"])
+def test_event_emails_are_unprotected_as_import_leads_reads_them(
+        ws: Workspace, monkeypatch: pytest.MonkeyPatch, odd: bool, ratio: int) -> None:
+    from leadterm.service import import_events
+
+    monkeypatch.setattr(import_events, "LOOKUP_RATIO", ratio)
+    monkeypatch.setattr(import_events, "BLOCK", 2)  # (an email met in one block may be another's key)
+    imp(ws, "leads", write(ws, "f.csv", lines("email,first_name", "-ada@x.com,Dash", "=1+2@x.com,Eq")))
+    out = ws.root / "export.csv"
+    ws.ok(["export", "leads", str(out)], now=MONDAY_9AM)
+    exported = [row[0] for row in csv.reader(io.StringIO(out.read_bytes().decode("utf-8-sig"), newline=""))][1:]
+    assert exported == ["'-ada@x.com", "'=1+2@x.com"]
+    rows = ["email,type,occurred_at",
+            "'-ada@x.com,page_view,2026-11-03 10:00",
+            "'=1+2@x.com,page_view,2026-11-03 10:00",
+            " '-ADA@x.com ,webinar,2026-11-03 11:00",
+            "'-new@x.com,page_view,2026-11-03 10:00"]
+    if odd:
+        rows.insert(2, "")  # a blank line: the stretch is read record by record
+    path = write(ws, "ev.csv", lines(*rows))
+    report = imp(ws, "events", path)
+    assert counts(report) == (4, 3, 0, 0, 1)
+    assert [row[:2] for row in rejects(report)] == [
+        [str(5 + odd), "email: no lead with email '-new@x.com' (import the lead first, or use --create-leads)"]]
+    report = imp(ws, "events", path, "--create-leads")
+    assert counts(report) == (4, 1, 0, 3, 0) and report["leads_created"] == 1
+    dash, eq, new = (ws.ok(["show", str(lead_id)], now=MONDAY_9AM) for lead_id in (1, 2, 3))
+    assert (dash["email"], sorted(e["type"] for e in dash["events"])) == ("-ada@x.com", ["page_view", "webinar"])
+    assert (eq["email"], len(eq["events"])) == ("=1+2@x.com", 1)
+    assert (new["email"], len(new["events"])) == ("-new@x.com", 1)  # not "'-new@x.com"
+    assert lead_total(ws) == 3
+    # a lead whose email begins with "'" itself (a leads file brings it protected twice) is not
+    # the lead a once-protected cell names, and is the one a twice-protected cell names
+    imp(ws, "leads", write(ws, "q.csv", lines("email,first_name", "''-ada@x.com,Quote")))
+    assert ws.ok(["show", "4"], now=MONDAY_9AM)["email"] == "'-ada@x.com"
+    more = write(ws, "ev2.csv", lines(*rows[:1], "'-ada@x.com,demo_request,2026-11-04 10:00",
+                                      "''-ada@x.com,pricing_page,2026-11-04 10:00", *([""] if odd else []),
+                                      "'-ada@x.com,trial,2026-11-04 10:00"))
+    assert counts(imp(ws, "events", more)) == (3, 3, 0, 0, 0)
+    assert sorted(e["type"] for e in ws.ok(["show", "1"], now=MONDAY_9AM)["events"]) == [
+        "demo_request", "page_view", "trial", "webinar"]
+    assert [e["type"] for e in ws.ok(["show", "4"], now=MONDAY_9AM)["events"]] == ["pricing_page"]
+
+
 def test_event_times_with_offsets_naive_and_spreadsheet_spellings(ws: Workspace) -> None:
     add_leads(ws, [ADA], now=MONDAY_9AM)
     path = write(ws, "times.csv", lines(

@@ -24,7 +24,9 @@ from typing import Any, NamedTuple
 
 from leadterm.engine.columns import EVENT_COLUMNS
 from leadterm.engine.identity import EmailError, normalize_email
-from leadterm.engine.values import ValueProblem, clean_column, each_distinct, epoch_of, epochs_of, from_spreadsheet
+from leadterm.engine.values import (
+    ValueProblem, clean_column, clean_text, each_distinct, epoch_of, epochs_of, from_spreadsheet,
+)
 from leadterm.service.context import Context
 from leadterm.service.csvfile import Block
 from leadterm.service.scoring import fit_row
@@ -122,39 +124,48 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
     # not copy them), unless the database holds far more leads than the file could name: then
     # the file's emails are looked up as they come (a few events into a million leads: no
     # second of reading and no 150 MB of emails), and those no lead has are remembered too.
+    # An email cell is unprotected as import leads reads it (``clean_text``: "'-ada@x.com", as
+    # export writes "-ada@x.com", is that lead), so a cell beginning with "'" is never a key as
+    # written: it may spell another lead's email (a lead "'-ada@x.com" may exist too). Only
+    # while some key begins with "'" (``quoted``: rare) does a clean block look for such cells.
     known: dict[str, int] = {}
     lookup = lead_store.max_id() > LOOKUP_RATIO * (source.size // MIN_ROW_BYTES + 1)
     absent: set[str] = set()
+    quoted = False  # some key of ``known`` begins with "'"
 
     def learn(emails: Iterable[str]) -> None:
         """In lookup mode: find the leads of these normalised emails, unless met before."""
+        nonlocal quoted
         wanted = sorted({email for email in emails if email not in known and email not in absent})
         if wanted:
             found = dict(lead_store.ids_of(wanted))
             known.update(found)
+            quoted = quoted or any(email[:1] == "'" for email in found)
             absent.update(email for email in wanted if email not in found)
 
     def normal(written: str) -> str | None:
         try:
-            return normalize_email(written)
+            return normalize_email(clean_text(written))
         except EmailError:
             return None
 
     def resolve(written: str) -> Any:
         """A lead id, a _NewLead (--create-leads), or why the email is refused (a str)."""
+        shown = clean_text(written)  # a spreadsheet-protected cell unprotected, as import leads reads it
         try:
-            email = normalize_email(written)
+            email = normalize_email(shown)
         except EmailError as error:
             return f"email: {error}"
         if lookup:
             learn([email])
         lead_id = known.get(email)
         if lead_id is not None:
-            known[written] = lead_id
+            if written[:1] != "'":  # (never a key as written: see ``known``)
+                known[written] = lead_id
             return lead_id
         if create_leads:
-            return _NewLead((email, written.strip()))
-        return f"email: no lead with email {written.strip()!r} (import the lead first, or use --create-leads)"
+            return _NewLead((email, shown))
+        return f"email: no lead with email {shown!r} (import the lead first, or use --create-leads)"
 
     looks_like_row = email_in_column(email_at)
 
@@ -176,6 +187,10 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
         columns_ = block.columns
         written = columns_[email_at]
         leads = list(map(known.get, written))
+        if quoted and not block.trimmed([email_at]):  # some cell may begin with "'": never a key as written
+            for index, email in enumerate(written):
+                if email[:1] == "'":
+                    leads[index] = None
         if None in leads:  # emails met for the first time
             unmet = list(compress(range(len(leads)), map(is_, leads, repeat(None))))
             if lookup:  # all of them in a few queries (the rows may yet be read one by one)
@@ -202,7 +217,7 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
             reject(line, f"has {len(values)} fields, the header has {width}", values)
             return None
         written = values[email_at]
-        lead = known.get(written)
+        lead = known.get(written) if written[:1] != "'" else None  # (see ``known``)
         if lead is None:
             lead = resolve(written)
             if lead.__class__ is str:
@@ -222,8 +237,10 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
 
     def read_rows(send: Callable[[_Chunk], None]) -> None:
         """Read the file, sending chunks of good rows to the writer."""
+        nonlocal quoted
         if not lookup:
             known.update(lead_store.email_ids())
+            quoted = lead_store.any_email_starting("'")
         chunk, trimmed = _Chunk([], [], [], []), True
         for block, row in job.converted(looks_like_row, plain_block, check_row, size=BLOCK):
             if block is not None:

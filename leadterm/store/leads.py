@@ -33,6 +33,7 @@ __all__ = [
     "data_of",
     "insert_columns",
     "email_ids",
+    "any_email_starting",
     "every_fields",
     "form_keys",
     "export_rows",
@@ -188,6 +189,13 @@ def insert_columns(columns: Sequence[str], values: Sequence[Sequence[Any]]) -> b
 def email_ids() -> dict[str, int]:
     """Every lead's id by its (normalised) email."""
     return dict(database.obj.execute_sql("SELECT email, id FROM lead").fetchall())
+
+
+def any_email_starting(prefix: str) -> bool:
+    """Whether some lead's (normalised) email begins with ``prefix`` (one seek of the email index)."""
+    end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return bool(database.obj.execute_sql("SELECT EXISTS (SELECT 1 FROM lead WHERE email >= ? AND email < ?)",
+                                         (prefix, end)).fetchone()[0])
 
 
 def every_fields(columns: Sequence[str]) -> list[tuple[Any, ...]]:
