@@ -529,6 +529,23 @@ def test_events_for_unknown_emails_are_rejected_or_create_leads(ws: Workspace) -
 
 
 @pytest.mark.parametrize("odd", [False, True], ids=["clean file", "file read row by row"])
+def test_a_lead_events_create_shows_its_email_as_it_first_came_in(ws: Workspace, odd: bool) -> None:
+    rows = ["email,type,occurred_at",
+            "New@X.com,page_view,2026-11-03 10:00",
+            "new@x.com,page_view,2026-11-03 11:00",
+            " NEW@X.COM ,page_view,2026-11-03 12:00",
+            "zed@z.io,page_view,2026-11-03 10:00",
+            "ZED@z.io,page_view,2026-11-03 11:00"]
+    if odd:
+        rows.insert(2, "")  # a blank line: the stretch is read record by record
+    report = imp(ws, "events", write(ws, "ev.csv", lines(*rows)), "--create-leads")
+    assert counts(report) == (5, 5, 0, 0, 0) and report["leads_created"] == 2
+    assert show(ws, "NEW@x.com")["email"] == "New@X.com"  # not the first in sorted order, "NEW@X.COM"
+    assert show(ws, "zed@z.io")["email"] == "zed@z.io"
+    assert lead_total(ws) == 2
+
+
+@pytest.mark.parametrize("odd", [False, True], ids=["clean file", "file read row by row"])
 @pytest.mark.parametrize("ratio", [0, 10**9], ids=["emails looked up", "emails read at once"])
 def test_event_emails_are_unprotected_as_import_leads_reads_them(
         ws: Workspace, monkeypatch: pytest.MonkeyPatch, odd: bool, ratio: int) -> None:

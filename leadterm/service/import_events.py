@@ -55,16 +55,19 @@ class _NewLead(tuple):  # (email, as written): a lead --create-leads makes
 
 
 def _create_leads(context: Context, leads: list[Any], now: int) -> tuple[list[int], int]:
-    """The lead column with each _NewLead replaced by the id of a lead created (or found) for it.
-    A lead made from an email alone still meets the fit and disqualify rules (a competitor's
-    domain, say)."""
-    wanted = {lead for lead in leads if lead.__class__ is _NewLead}
+    """The lead column with each _NewLead replaced by the id of a lead created (or found) for it,
+    shown as its email first came in (the column is in file order). A lead made from an email
+    alone still meets the fit and disqualify rules (a competitor's domain, say)."""
+    wanted: dict[str, str] = {}  # email → as first written
+    for lead in leads:
+        if lead.__class__ is _NewLead:
+            wanted.setdefault(*lead)
     if not wanted:
         return leads, 0
     created = lead_store.create_bare(
-        [(email, shown, *fit_row(context, {"email": email, "form": {}})) for email, shown in sorted(wanted)], now
+        [(email, shown, *fit_row(context, {"email": email, "form": {}})) for email, shown in sorted(wanted.items())], now
     )
-    ids = dict(lead_store.ids_of([email for email, _ in wanted]))
+    ids = dict(lead_store.ids_of(list(wanted)))
     return [ids[lead[0]] if lead.__class__ is _NewLead else lead for lead in leads], created
 
 
