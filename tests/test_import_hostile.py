@@ -820,6 +820,25 @@ def test_accounts_domains_owners_and_updates(ws: Workspace) -> None:
     assert report["rejects_file"] is None
 
 
+def test_an_account_url_with_a_port_or_user_is_its_bare_domain(ws: Workspace) -> None:
+    path = write(ws, "accounts.csv", lines(
+        "domain,name,owner",
+        "https://delta.com:8443/x,Delta,bob",
+        "http://ops:secret@www.Echo.io:80/?q=1#top,Echo,bob",
+        "https://foxtrot.dev#contact@other.org,Foxtrot,bob",  # a fragment is not an email
+    ))
+    assert counts(imp(ws, "accounts", path)) == (3, 3, 0, 0, 0)
+    again = write(ws, "accounts2.csv", lines("domain,name,owner", "delta.com,Delta,bob", "echo.io,Echo,bob",
+                                             "foxtrot.dev,Foxtrot,bob"))
+    assert counts(imp(ws, "accounts", again)) == (3, 0, 0, 3, 0)  # the same accounts
+    # each routes its domain's leads: 1,200 employees would otherwise go to alice (Enterprise)
+    emails = ["zoe@delta.com", "yan@echo.io", "xia@foxtrot.dev"]
+    add_leads(ws, [{"email": email, "company_size": "1200"} for email in emails], now=MONDAY_9AM)
+    add_events(ws, [demo_request(email, "2026-11-23T13:50:00Z") for email in emails], now=MONDAY_9AM)
+    ws.ok("tick", now=MONDAY_9AM)
+    assert [show(ws, email)["owner"] for email in emails] == ["bob", "bob", "bob"]
+
+
 @pytest.mark.parametrize("odd", [False, True], ids=["clean file", "file read row by row"])
 def test_event_types_and_details_are_cleaned_once_on_either_path(ws: Workspace, odd: bool) -> None:
     add_leads(ws, [ADA], now=MONDAY_9AM)

@@ -19,13 +19,15 @@ Account = tuple[str, str | None, str | None]
 
 
 def normalize_domain(text: str) -> str:
-    """``https://www.Acme.com/about``, ``@acme.com`` and ``ada@acme.com`` are all ``acme.com``."""
+    """``https://www.Acme.com/about``, ``https://user@acme.com:8443/x``, ``@acme.com`` and
+    ``ada@acme.com`` are all ``acme.com``."""
     domain = text.strip().lower()
     for prefix in ("https://", "http://"):
         domain = domain.removeprefix(prefix)
-    domain = domain.split("/", 1)[0].split("?", 1)[0]
-    if "@" in domain:
+    domain = domain.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    if "@" in domain:  # an email address, or a URL's user@ (or user:password@)
         domain = domain.rsplit("@", 1)[1]
+    domain = domain.split(":", 1)[0]  # a port
     domain = domain.removeprefix("www.").strip(".")
     if not domain or "." not in domain or any(char.isspace() for char in domain):
         raise ValueProblem(f"domain: not a domain: {text.strip()!r}")
