@@ -240,7 +240,7 @@ def test_rows_that_fit_no_delimiter_leave_it_to_the_header(ws: Workspace) -> Non
     report = imp(ws, "leads", write(ws, "ragged.csv", lines("email;first_name;company", "a@x.de;Ann", "b@x.de")))
     assert report["delimiter"] == "semicolon" and counts(report) == (2, 0, 0, 0, 2)
     assert [row[:2] for row in rejects(report)] == [["2", "has 2 fields, the header has 3"],
-                                                   ["3", "has 1 fields, the header has 3"]]
+                                                   ["3", "has 1 field, the header has 3"]]
 
 
 UTF16_ROWS = "email,first_name\nada@acme.com,CHANGED\nnew@x.com,New\n"
@@ -1205,3 +1205,18 @@ def test_a_file_naming_an_email_twice_changes_nothing_when_imported_again_even_o
     assert counts(report) == (3, 0, 2, 1, 0) and report["changed"] == {"title": 1, "company": 1}, report
     brief = show(ws, "dup@x.com")
     assert (brief["first_name"], brief["company"], brief["title"]) == ("Second", "SecondCo", "CTO")
+
+
+def test_an_accounts_file_naming_a_domain_twice_changes_nothing_when_imported_again(ws: Workspace) -> None:
+    path = write(ws, "twice.csv", lines("domain,name,owner", "https://www.Acme.com/about,Acme,alice",
+                                        "https://www.acme.com,Acme Corp,bob"))
+    assert counts(imp(ws, "accounts", path)) == (2, 1, 1, 0, 0)  # the second row updated the first's
+    again = imp(ws, "accounts", path)
+    assert counts(again) == (2, 0, 0, 2, 0) and again["changed"] == {}, again
+    other = write(ws, "other.csv", lines("domain,name,owner", "acme.com,Acme Inc,alice", "acme.com,,bob"))
+    report = imp(ws, "accounts", other)
+    assert counts(report) == (2, 0, 1, 1, 0) and report["changed"] == {"name": 1}, report
+    add_leads(ws, [{"email": "zoe@acme.com"}], now=MONDAY_9AM)
+    add_events(ws, [demo_request("zoe@acme.com", "2026-11-23T13:50:00Z")], now=MONDAY_9AM)
+    ws.ok("tick", now=MONDAY_9AM)
+    assert show(ws, "zoe@acme.com")["owner"] == "bob"

@@ -10,7 +10,7 @@ from leadterm.engine.columns import ACCOUNT_COLUMNS
 from leadterm.engine.values import ValueProblem, clean_text
 from leadterm.service.context import Context
 from leadterm.service.handoff import routing_changed
-from leadterm.service.importing import ImportReport, Progress, open_job, run_pipeline
+from leadterm.service.importing import ImportReport, Progress, open_job, run_pipeline, wrong_width
 from leadterm.store import team
 
 __all__ = ["import_accounts", "normalize_domain"]
@@ -52,8 +52,8 @@ def import_accounts(context: Context, path: Path, mapping: Mapping[str, str] | N
     def check_row(line: int, values: list[str]) -> Account | None:
         """One row checked; None when it was refused."""
         try:
-            if len(values) != width:
-                raise ValueProblem(f"has {len(values)} fields, the header has {width}")
+            if (problem := wrong_width(values, width)) is not None:
+                raise ValueProblem(problem)
             domain = normalize_domain(values[columns["domain"]])
             name = clean_text(values[columns["name"]]) if "name" in columns else None
             owner = clean_text(values[columns["owner"]]) if "owner" in columns else None
@@ -69,12 +69,29 @@ def import_accounts(context: Context, path: Path, mapping: Mapping[str, str] | N
             yield account
 
     def write_chunk(chunk: list[Account]) -> Counter[str]:  # in the pipeline's transaction
+        """Rows merged one by one; those for an account already stored count by what they
+        change in all (one ``updated`` if it ends up changed, the others duplicates), as import
+        leads counts a known lead's rows: a file that names a domain twice changes nothing the
+        second time it is imported."""
         now = int(context.now().timestamp())
         counts: Counter[str] = Counter()
+        stored = team.accounts_of(domain for domain, _, _ in chunk)
+        rows: Counter[str] = Counter()
         for domain, name, owner in chunk:
             outcome, changed = team.merge_account(domain, name, owner, now)
+            if domain in stored:
+                rows[domain] += 1
+                continue
             counts["duplicates" if outcome == "duplicate" else outcome] += 1  # or inserted, updated
             counts.update(f"changed.{field}" for field in changed)
+        now_stored = team.accounts_of(rows)
+        for domain, count in rows.items():
+            changed = [field for field, before, after in zip(("name", "owner"), stored[domain], now_stored[domain])
+                       if before != after]
+            counts["duplicates"] += count - 1 if changed else count
+            if changed:
+                counts["updated"] += 1
+                counts.update(f"changed.{field}" for field in changed)
         routing_changed()
         return counts
 

@@ -30,7 +30,9 @@ from leadterm.engine.values import (
 from leadterm.service.context import Context
 from leadterm.service.csvfile import Block
 from leadterm.service.scoring import fit_row
-from leadterm.service.importing import ImportReport, Pipeline, Progress, email_in_column, open_job, pack_texts, unpack
+from leadterm.service.importing import (
+    ImportReport, Pipeline, Progress, email_in_column, open_job, pack_texts, unpack, wrong_width,
+)
 from leadterm.store import events as event_store
 from leadterm.store import scores, write
 from leadterm.store import leads as lead_store
@@ -216,8 +218,8 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
     def check_row(line: int, values: list[str]) -> Row | None:
         """The careful path: one row checked field by field; None when it was refused."""
         reject = job.reject
-        if len(values) != width:
-            reject(line, f"has {len(values)} fields, the header has {width}", values)
+        if (problem := wrong_width(values, width)) is not None:
+            reject(line, problem, values)
             return None
         written = values[email_at]
         lead = known.get(written) if written[:1] != "'" else None  # (see ``known``)

@@ -30,7 +30,9 @@ from leadterm.engine.values import (
 )
 from leadterm.service.context import SYSTEM, Context
 from leadterm.service.csvfile import Block
-from leadterm.service.importing import ImportReport, Pipeline, Progress, email_in_column, open_job, pack_texts, unpack
+from leadterm.service.importing import (
+    ImportReport, Pipeline, Progress, email_in_column, open_job, pack_texts, unpack, wrong_width,
+)
 from leadterm.store import journal, scores
 from leadterm.store import leads as lead_store
 
@@ -385,8 +387,8 @@ def import_leads(context: Context, path: Path, mapping: Mapping[str, str] | None
     def check_row(line: int, values: list[str]) -> Row | None:
         """The careful path: one row checked field by field; None when it was refused."""
         reject = job.reject
-        if len(values) != width:
-            reject(line, f"has {len(values)} fields, the header has {width}", values)
+        if (problem := wrong_width(values, width)) is not None:
+            reject(line, problem, values)
             return None
         written = clean_text(values[email_at])  # a spreadsheet-protected cell unprotected
         try:

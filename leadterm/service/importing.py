@@ -36,7 +36,7 @@ from leadterm.service.csvfile import Block, CsvSource, RejectWriter
 from leadterm.service.errors import Invalid
 from leadterm.store import Checkpoints, checkpoints_aside, forget_inherited_connection, thread_connection, write
 
-__all__ = ["ImportReport", "Progress", "Job", "open_job", "Pipeline", "run_pipeline", "email_in_column", "pack_texts", "unpack", "CHUNK", "PROGRESS_EVERY"]
+__all__ = ["ImportReport", "Progress", "Job", "open_job", "Pipeline", "run_pipeline", "email_in_column", "wrong_width", "pack_texts", "unpack", "CHUNK", "PROGRESS_EVERY"]
 
 CHUNK = 50_000
 PROGRESS_EVERY = 10_000
@@ -177,6 +177,13 @@ def open_job(kind: str, path: Path, table: Mapping[str, Sequence[str]], required
                           ignored_columns=list(columns.ignored), encoding=source.encoding,
                           delimiter=source.delimiter)
     return Job(source, columns, RejectWriter(path, source.headers), report, progress)
+
+
+def wrong_width(values: Sequence[str], width: int) -> str | None:
+    """Why a row of ``values`` is refused for its number of fields; None when it has ``width``."""
+    if len(values) == width:
+        return None
+    return f"has {len(values)} field{'' if len(values) == 1 else 's'}, the header has {width}"
 
 
 def email_in_column(index: int) -> Callable[[list[str]], bool]:

@@ -18,6 +18,7 @@ __all__ = [
     "account_owners",
     "set_account_owner",
     "merge_account",
+    "accounts_of",
     "start_assignment",
     "end_assignment",
     "record_first_touch",
@@ -79,6 +80,13 @@ def set_account_owner(domain: str, owner: str | None, now: datetime, name: str |
         "name = COALESCE(excluded.name, account.name), updated_at = excluded.updated_at",
         (domain, name, owner, to_epoch(now)),
     )
+
+
+def accounts_of(domains: Iterable[str]) -> dict[str, tuple[str | None, str | None]]:
+    """(name, owner) of each of these domains that is an account."""
+    return {domain: (name, owner) for domain, name, owner in select_in(
+        "SELECT domain, name, owner FROM account WHERE domain IN ({marks})", sorted(set(domains))
+    )}
 
 
 def merge_account(domain: str, name: str | None, owner: str | None, now: int) -> tuple[str, list[str]]:
