@@ -223,6 +223,11 @@ SNIFFED_WITH_DATA = [
     # the first row splits two ways alike, the next ones only on semicolons
     pytest.param("email;Budget, EUR\na@x.de;5,000\nb@x.de;700\nc@x.de;1,200\n", "semicolon", "a@x.de",
                  {"Budget, EUR": "5,000"}, id="semicolon-decided-by-later-rows"),
+    # a header cell wrapped onto two lines (Excel's "wrap text"): the header is its whole record
+    pytest.param('"Work\nEmail",First Name,"Notes\non; the lead"\na@x.com,Ann,"x; y"\nb@x.com,Bo,\n', "comma",
+                 "a@x.com", {"Notes\non; the lead": "x; y"}, id="comma-header-wrapped"),
+    pytest.param('"Work\nEmail";"Budget, EUR"\na@x.de;5000\n', "semicolon", "a@x.de",
+                 {"Budget, EUR": "5000"}, id="semicolon-header-wrapped"),
 ]
 
 
@@ -826,11 +831,12 @@ def test_an_account_url_with_a_port_or_user_is_its_bare_domain(ws: Workspace) ->
         "https://delta.com:8443/x,Delta,bob",
         "http://ops:secret@www.Echo.io:80/?q=1#top,Echo,bob",
         "https://foxtrot.dev#contact@other.org,Foxtrot,bob",  # a fragment is not an email
+        "sales#eu/emea?@golf.net,Golf,bob",  # an email's local part may hold what a URL splits at
     ))
-    assert counts(imp(ws, "accounts", path)) == (3, 3, 0, 0, 0)
+    assert counts(imp(ws, "accounts", path)) == (4, 4, 0, 0, 0)
     again = write(ws, "accounts2.csv", lines("domain,name,owner", "delta.com,Delta,bob", "echo.io,Echo,bob",
-                                             "foxtrot.dev,Foxtrot,bob"))
-    assert counts(imp(ws, "accounts", again)) == (3, 0, 0, 3, 0)  # the same accounts
+                                             "foxtrot.dev,Foxtrot,bob", "golf.net,Golf,bob"))
+    assert counts(imp(ws, "accounts", again)) == (4, 0, 0, 4, 0)  # the same accounts
     # each routes its domain's leads: 1,200 employees would otherwise go to alice (Enterprise)
     emails = ["zoe@delta.com", "yan@echo.io", "xia@foxtrot.dev"]
     add_leads(ws, [{"email": email, "company_size": "1200"} for email in emails], now=MONDAY_9AM)
@@ -1186,25 +1192,28 @@ def test_a_form_column_brought_twice_is_listed_once(ws: Workspace) -> None:
 
 
 def test_a_file_naming_an_email_twice_changes_nothing_when_imported_again_even_overwriting(ws: Workspace) -> None:
-    path = write(ws, "dup.csv", lines("email,first_name,company", "dup@x.com,First,FirstCo",
-                                      "DUP@x.com,Second,SecondCo", "other@x.com,Other,"))
+    path = write(ws, "dup.csv", lines("email,first_name,company", "dup@rivalsoft.com,First,FirstCo",
+                                      "DUP@RivalSoft.com,Second,SecondCo", "other@x.com,Other,"))
     first = imp(ws, "leads", path, "--overwrite")
     assert counts(first) == (3, 2, 1, 0, 0)  # the second row updated the lead the first inserted
-    assert (show(ws, "dup@x.com")["first_name"], show(ws, "dup@x.com")["company"]) == ("Second", "SecondCo")
-    ws.ok("tick", now=MONDAY_9AM)
-    history = len(show(ws, "dup@x.com")["history"])
+    assert (show(ws, "dup@rivalsoft.com")["first_name"], show(ws, "dup@rivalsoft.com")["company"]) == ("Second", "SecondCo")
+    ws.ok("tick", now=MONDAY_9AM)  # a competitor: disqualified, and revived only by a real change
+    assert show(ws, "dup@rivalsoft.com")["stage"] == "disqualified"
+    history = len(show(ws, "dup@rivalsoft.com")["history"])
     for options in (("--overwrite",), ()):
         again = imp(ws, "leads", path, *options)
         assert counts(again) == (3, 0, 0, 3, 0) and again["changed"] == {}, again
-    brief = show(ws, "dup@x.com")
+    brief = show(ws, "dup@rivalsoft.com")
     assert (brief["first_name"], brief["company"], len(brief["history"])) == ("Second", "SecondCo", history)
+    assert brief["stage"] == "disqualified"
     # rows that do change a known lead count once, with the fields that end up changed
-    changed = write(ws, "changed.csv", lines("email,first_name,company,title", "dup@x.com,Third,SecondCo,",
-                                             "dup@x.com,Second,,CTO", "other@x.com,Other,OtherCo,"))
+    changed = write(ws, "changed.csv", lines("email,first_name,company,title", "dup@rivalsoft.com,Third,SecondCo,",
+                                             "dup@rivalsoft.com,Second,,CTO", "other@x.com,Other,OtherCo,"))
     report = imp(ws, "leads", changed, "--overwrite")
     assert counts(report) == (3, 0, 2, 1, 0) and report["changed"] == {"title": 1, "company": 1}, report
-    brief = show(ws, "dup@x.com")
+    brief = show(ws, "dup@rivalsoft.com")
     assert (brief["first_name"], brief["company"], brief["title"]) == ("Second", "SecondCo", "CTO")
+    assert brief["stage"] == "lead" and brief["history"][-1]["action"] == "recycled"
 
 
 def test_an_accounts_file_naming_a_domain_twice_changes_nothing_when_imported_again(ws: Workspace) -> None:

@@ -22,9 +22,10 @@ def normalize_domain(text: str) -> str:
     """``https://www.Acme.com/about``, ``https://user@acme.com:8443/x``, ``@acme.com`` and
     ``ada@acme.com`` are all ``acme.com``."""
     domain = text.strip().lower()
-    for prefix in ("https://", "http://"):
-        domain = domain.removeprefix(prefix)
-    domain = domain.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    url = domain.startswith(("https://", "http://"))
+    domain = domain.split("://", 1)[1] if url else domain
+    if url or "@" not in domain:  # an email address's local part may hold "/", "?" or "#"
+        domain = domain.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
     if "@" in domain:  # an email address, or a URL's user@ (or user:password@)
         domain = domain.rsplit("@", 1)[1]
     domain = domain.split(":", 1)[0]  # a port

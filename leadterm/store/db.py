@@ -140,7 +140,9 @@ def _migrate(db: SqliteDatabase) -> None:
 def _not_upgradable(db: SqliteDatabase, number: int, error: Exception) -> str:
     """Why migration ``number`` was refused, in the data's terms: rows whose reference leads
     nowhere (only a change made outside leadterm, with foreign keys off, leaves one)."""
-    broken = db.execute_sql("PRAGMA foreign_key_check").fetchall()  # (table, rowid, parent, index)
+    broken = []  # (table, rowid, parent, index)
+    if "FOREIGN KEY" in str(error):
+        broken = db.execute_sql("PRAGMA foreign_key_check").fetchall()
     if not broken:
         return f"{db.database}: cannot upgrade the database to schema version {number} ({error})"
     counts: dict[tuple[str, str], int] = {}
