@@ -1229,3 +1229,38 @@ def test_an_accounts_file_naming_a_domain_twice_changes_nothing_when_imported_ag
     add_events(ws, [demo_request("zoe@acme.com", "2026-11-23T13:50:00Z")], now=MONDAY_9AM)
     ws.ok("tick", now=MONDAY_9AM)
     assert show(ws, "zoe@acme.com")["owner"] == "bob"
+
+
+def test_export_writes_through_a_link_keeps_permissions_streams_to_a_pipe_and_spares_the_database(
+        ws: Workspace) -> None:
+    import os
+    import stat
+    import threading
+
+    add_leads(ws, [ADA, BEA], now=MONDAY_9AM)
+    real = ws.root / "real" / "leads.csv"
+    real.parent.mkdir()
+    real.write_text("old")
+    real.chmod(0o600)  # contact data, kept private
+    link = ws.root / "link.csv"
+    link.symlink_to(real)
+    assert ws.ok(["export", "leads", str(link)], now=MONDAY_9AM)["leads"] == 2
+    assert link.is_symlink() and link.resolve() == real.resolve()
+    assert "ada@acme.com" in real.read_text(encoding="utf-8-sig") and stat.S_IMODE(real.stat().st_mode) == 0o600
+    assert sorted(path.name for path in real.parent.iterdir()) == ["leads.csv"]  # no temporary left
+    # a pipe (as /dev/stdout may be) is written to, not replaced by a file
+    fifo = ws.root / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    assert ws.ok(["export", "leads", str(fifo)], now=MONDAY_9AM)["leads"] == 2
+    reader.join(10)
+    assert stat.S_ISFIFO(fifo.stat().st_mode) and b"bea@beta.io" in received[0]
+    # the database and the config: refused, left whole
+    database, config = ws.root / "data" / "leadterm.db", ws.root / "config.toml"
+    before = config.read_bytes()
+    for target, what in ((database, "the database"), (config, "the config")):
+        result = ws.run(["export", "leads", str(target)], now=MONDAY_9AM)
+        assert result.code == 2 and f"is {what}" in result.err and "Traceback" not in result.err, result.err
+    assert config.read_bytes() == before and show(ws, "ada@acme.com")["email"] == "ada@acme.com"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import stat
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -19,7 +20,7 @@ from leadterm.engine.values import PROTECTED_STARTS, to_spreadsheet
 from leadterm.service.context import Context
 from leadterm.service.errors import Invalid
 from leadterm.service.import_leads import DATA_FIELDS, EXPORT_ONLY_COLUMNS, TEXT_FIELDS
-from leadterm.store import snapshot
+from leadterm.store import database_path, snapshot
 from leadterm.store import leads as lead_store
 
 __all__ = ["ExportReport", "export_leads"]
@@ -47,24 +48,37 @@ class ExportReport:
         return {"file": self.file, "leads": self.leads, "form_columns": self.form_columns}
 
 
-def export_leads(context: Context, path: Path) -> ExportReport:  # noqa: ARG001 - the same signature as every action
-    """Write every lead to ``path`` (replacing it atomically): UTF-8 with a byte-order mark so
-    spreadsheets read accents right, cells that would start a formula protected with a '."""
-    if path.is_dir():
+def export_leads(context: Context, path: Path) -> ExportReport:
+    """Write every lead to ``path``: UTF-8 with a byte-order mark so spreadsheets read accents
+    right, cells that would start a formula protected with a '.
+
+    A file (or the file a symbolic link leads to) is replaced atomically, keeping its
+    permissions; anything else there (``/dev/stdout``, a pipe) is written to as it is. The
+    database and the config are refused: an export over either would destroy it."""
+    target = path.resolve()
+    if target.is_dir():
         raise Invalid(f"{path}: is a folder")
-    with snapshot():  # an import running meanwhile is in or out whole
-        return _export(path)
+    if target.exists():
+        guarded = [(database_path(), "the database"), (context.config.path, "the config")]
+        guarded += [(Path(f"{database_path()}{suffix}"), "the database's journal") for suffix in ("-wal", "-shm")]
+        for other, what in guarded:
+            if other is not None and other.exists() and target.samefile(other):
+                raise Invalid(f"{path}: is {what}; export to another file")
+    with snapshot():  # one read transaction: the leads as committed when it began
+        return _export(path, target)
 
 
-def _export(path: Path) -> ExportReport:
+def _export(path: Path, target: Path) -> ExportReport:
     form_keys = lead_store.form_keys()
     columns = [*_DATA, *(f"form.{key}" for key in form_keys), *EXPORT_ONLY_COLUMNS]
     select = [*(f"lead.{name}" if name != "email" else "lead.email_display" for name in _DATA),
               "lead.form", *(_STATE_SQL[name] for name in EXPORT_ONLY_COLUMNS)]
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    existing = target.stat() if target.exists() else None
+    in_place = existing is not None and not stat.S_ISREG(existing.st_mode)  # a device, a pipe
+    written = target if in_place else target.with_name(f".{target.name}.{os.getpid()}.tmp")
     count = 0
     try:
-        with temporary.open("w", encoding="utf-8-sig", newline="") as handle:
+        with written.open("w", encoding="utf-8-sig", newline="") as handle:
             writer = csv.writer(handle)  # (it writes None as an empty cell)
             writer.writerow(columns)
             for rows in lead_store.export_rows(select):
@@ -74,9 +88,13 @@ def _export(path: Path) -> ExportReport:
                 cells += [_column(name, values) for name, values in zip(EXPORT_ONLY_COLUMNS, table[len(_DATA) + 1:])]
                 writer.writerows(zip(*cells))
                 count += len(rows)
-        os.replace(temporary, path)
+        if not in_place:
+            if existing is not None:
+                os.chmod(written, stat.S_IMODE(existing.st_mode))
+            os.replace(written, target)
     except OSError as error:
-        temporary.unlink(missing_ok=True)
+        if not in_place:
+            written.unlink(missing_ok=True)
         raise Invalid(f"{path}: cannot write ({error.strerror or error})") from error
     return ExportReport(str(path), count, form_keys)
 
