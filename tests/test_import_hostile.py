@@ -1264,3 +1264,32 @@ def test_export_writes_through_a_link_keeps_permissions_streams_to_a_pipe_and_sp
         result = ws.run(["export", "leads", str(target)], now=MONDAY_9AM)
         assert result.code == 2 and f"is {what}" in result.err and "Traceback" not in result.err, result.err
     assert config.read_bytes() == before and show(ws, "ada@acme.com")["email"] == "ada@acme.com"
+
+
+def test_a_lead_shows_the_address_as_written_without_a_name_around_it_or_mailto(ws: Workspace) -> None:
+    leads = write(ws, "named.csv", lines("email,first_name", '"Ada Lovelace <Ada@Acme.com>",Ada',
+                                         "mailto:Bob@Beta.com,Bob", "Cy@Gamma.org\u200b ,Cy"))
+    assert counts(imp(ws, "leads", leads)) == (3, 3, 0, 0, 0)
+    events = write(ws, "events.csv", lines("email,type,occurred_at", '"Dee <Dee@Delta.io>",page_view,2026-11-20T10:00:00Z',
+                                           "MAILTO:Eve@Echo.io,page_view,2026-11-20T10:00:00Z"))
+    assert imp(ws, "events", events, "--create-leads")["leads_created"] == 2
+    shown = {"ada@acme.com": "Ada@Acme.com", "bob@beta.com": "Bob@Beta.com", "cy@gamma.org": "Cy@Gamma.org",
+             "dee@delta.io": "Dee@Delta.io", "eve@echo.io": "Eve@Echo.io"}
+    assert {email: show(ws, email)["email"] for email in shown} == shown
+    out = ws.root / "export.csv"
+    ws.ok(["export", "leads", str(out)], now=MONDAY_9AM)
+    with out.open(newline="", encoding="utf-8-sig") as handle:
+        assert sorted(row["email"] for row in csv.DictReader(handle)) == sorted(shown.values())
+
+
+def test_columns_an_events_or_accounts_file_does_not_read_are_listed_as_ignored(ws: Workspace) -> None:
+    add_leads(ws, [ADA], now=MONDAY_9AM)
+    events = write(ws, "events.csv", lines("email,type,occurred_at,Region,Budget",
+                                           "ada@acme.com,page_view,2026-11-20T10:00:00Z,EMEA,10k"))
+    report = imp(ws, "events", events)
+    assert (report["extra_columns"], report["ignored_columns"]) == ([], ["Region", "Budget"])
+    accounts = write(ws, "accounts.csv", lines("domain,owner,Region", "acme.com,alice,EMEA"))
+    report = imp(ws, "accounts", accounts, "--map", "owner=-")
+    assert (report["extra_columns"], report["ignored_columns"]) == ([], ["owner", "Region"])
+    text = ws.run(["import", "events", str(events)], now=MONDAY_9AM)
+    assert text.code == 0 and "ignored: Region, Budget" in text.out and "form answers" not in text.out

@@ -51,8 +51,7 @@ def _print_import(report: dict[str, Any]) -> None:
     if report["leads_created"]:
         echo(f"leads created for unknown emails: {report['leads_created']}")
     if report["extra_columns"]:
-        kept = "kept as form answers" if report["kind"] == "leads" else "not read"
-        echo(f"{kept}: " + ", ".join(clean(name) for name in report["extra_columns"]))
+        echo("kept as form answers: " + ", ".join(clean(name) for name in report["extra_columns"]))
     if report["ignored_columns"]:
         echo("ignored: " + ", ".join(clean(name) for name in report["ignored_columns"]))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["normalize_email", "normalize_emails", "is_email", "EmailError", "lead_ref"]
+__all__ = ["normalize_email", "normalize_emails", "address_as_written", "is_email", "EmailError", "lead_ref"]
 
 # Unicode's Default_Ignorable_Code_Point set (DerivedCoreProperties.txt): zero-width, direction,
 # soft-hyphen, filler, variation-selector and tag characters that ride along in copy-pasted
@@ -50,6 +50,16 @@ def normalize_email(raw: str | None) -> str:
     if not _SHAPE.fullmatch(cleaned) or ".." in cleaned:
         raise EmailError(f"malformed email {raw.strip()!r}")
     return cleaned
+
+
+def address_as_written(raw: str) -> str:
+    """The address in ``raw`` as written, its case kept (what a lead shows as its email):
+    trimmed, without default-ignorable characters, a name around it ("Ada <Ada@Acme.com>") or a
+    "mailto:" before it."""
+    text = raw.strip() if raw.isascii() else raw.translate(_INVISIBLE).strip()
+    if text.endswith(">") and "<" in text:
+        text = text[text.rindex("<") + 1 : -1].strip()
+    return text[7:] if text[:7].lower() == "mailto:" else text
 
 
 def normalize_emails(column: list[str]) -> list[str] | None:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from leadterm.engine.columns import EVENT_COLUMNS
-from leadterm.engine.identity import EmailError, normalize_email
+from leadterm.engine.identity import EmailError, address_as_written, normalize_email
 from leadterm.engine.values import (
     ValueProblem, clean_column, clean_text, each_distinct, epoch_of, epochs_of, from_spreadsheet,
 )
@@ -169,7 +169,7 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
                 known[written] = lead_id
             return lead_id
         if create_leads:
-            return _NewLead((email, shown))
+            return _NewLead((email, address_as_written(shown)))
         return f"email: no lead with email {shown!r} (import the lead first, or use --create-leads)"
 
     looks_like_row = email_in_column(email_at)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from leadterm.engine.columns import LEAD_COLUMNS
-from leadterm.engine.identity import EmailError, normalize_email, normalize_emails
+from leadterm.engine.identity import EmailError, address_as_written, normalize_email, normalize_emails
 from leadterm.engine.lifecycle import DISQUALIFIED, LEAD
 from leadterm.engine.times import to_epoch
 from leadterm.engine.values import (
@@ -329,7 +329,7 @@ def _form_json(lead: Lead) -> str | None:
 
 def import_leads(context: Context, path: Path, mapping: Mapping[str, str] | None = None,
                  overwrite: bool = False, progress: Progress | None = None) -> ImportReport:
-    job = open_job("leads", path, LEAD_COLUMNS, ("email",), mapping, progress, EXPORT_ONLY_COLUMNS)
+    job = open_job("leads", path, LEAD_COLUMNS, ("email",), mapping, progress, EXPORT_ONLY_COLUMNS, keeps_extra=True)
     fields = {name: index for index, name in job.columns.fields.items()}
     email_at, size_at, created_at = fields["email"], fields.get("company_size"), fields.get("created_at")
     text_at = [fields.get(name) for name in TEXT_FIELDS]  # None: the file has no such column
@@ -410,7 +410,7 @@ def import_leads(context: Context, path: Path, mapping: Mapping[str, str] | None
             for index in indexes:
                 answer = clean_text(values[index]) or answer
             answers.append(answer)
-        return email, written or email, texts, count, at, answers
+        return email, address_as_written(written), texts, count, at, answers
 
     def read_rows(send: Callable[[_Chunk], None]) -> None:
         """Read the file, sending chunks of good rows to the writer: each clean block (with the

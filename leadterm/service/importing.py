@@ -158,11 +158,13 @@ class Job(Generic[T]):
 
 def open_job(kind: str, path: Path, table: Mapping[str, Sequence[str]], required: Sequence[str],
              mapping: Mapping[str, str] | None, progress: Progress | None,
-             ignore: Iterable[str] = ()) -> Job[Any]:
+             ignore: Iterable[str] = (), keeps_extra: bool = False) -> Job[Any]:
     """Open and check the file and its header; nothing is written if this refuses.
 
     ``ignore``: columns that are not read when the file has all of them (a leadterm export's
     computed columns); in any other file such columns are kept like any other.
+    ``keeps_extra``: the columns that are not fields are kept (leads' form answers, listed as
+    ``extra_columns``); otherwise they are not read, and listed with ``ignored_columns``.
     """
     source = CsvSource(path)
     present = {header_key(header) for header in source.headers}
@@ -173,9 +175,10 @@ def open_job(kind: str, path: Path, table: Mapping[str, Sequence[str]], required
         columns = map_columns(source.headers, table, required, mapping, ignore)
     except ColumnError as error:
         raise Invalid(f"{path}: line 1: {error}") from error
-    report = ImportReport(kind, str(path), extra_columns=list(dict.fromkeys(columns.extra.values())),
-                          ignored_columns=list(columns.ignored), encoding=source.encoding,
-                          delimiter=source.delimiter)
+    extra = list(dict.fromkeys(columns.extra.values()))
+    report = ImportReport(kind, str(path), extra_columns=extra if keeps_extra else [],
+                          ignored_columns=[*columns.ignored, *([] if keeps_extra else extra)],
+                          encoding=source.encoding, delimiter=source.delimiter)
     return Job(source, columns, RejectWriter(path, source.headers), report, progress)
 
 
