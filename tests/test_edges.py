@@ -324,3 +324,15 @@ def test_control_and_bidirectional_characters_from_a_file_are_shown_as_escapes_n
     assert "\\u202e" in raw.out and "\\u009b" in raw.out
     data = raw.json  # the same data, escaped only as JSON text
     assert (data["first_name"], data["company"]) == (name, company)
+
+
+def test_ctrl_c_ends_a_command_with_130_not_the_refused_code(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    from leadterm.service import import_leads
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(import_leads, "import_leads", interrupted)
+    path = ws.csv("leads.csv", "email\nada@acme.com\n")
+    result = ws.run(["import", "leads", str(path)], now=MONDAY_9AM)
+    assert (result.code, result.out, result.err) == (130, "", "leadterm: interrupted\n")

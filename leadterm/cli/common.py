@@ -52,7 +52,9 @@ def fail(message: str, code: int) -> None:
 
 
 def handle_errors(function: F) -> F:
-    """Refused → exit 1, Invalid → exit 2, each with its one-line reason on stderr."""
+    """Refused → exit 1, Invalid → exit 2, each with its one-line reason on stderr; Ctrl-C →
+    exit 130, as a shell reports a command SIGINT ended (click's own "Aborted!" exits 1, the
+    code of a refused action)."""
 
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -62,6 +64,8 @@ def handle_errors(function: F) -> F:
             fail(str(error), 1)
         except Invalid as error:
             fail(str(error), 2)
+        except KeyboardInterrupt:
+            fail("interrupted", 130)
 
     return wrapper  # type: ignore[return-value]
 
