@@ -74,3 +74,23 @@ def test_an_import_that_did_not_finish_never_shows_100_percent(tmp_path: Path) -
             pass
         size = path.stat().st_size
         assert calls == ([] if fails else [(1, size, size)])
+
+
+def test_the_bar_follows_the_rows_handed_on_not_the_reading_ahead(ws: Workspace) -> None:
+    # reading runs up to a megabyte of lines ahead of the rows handed on: the bar must not
+    from leadterm.service.context import open_context
+    from leadterm.service.import_leads import import_leads
+
+    total = 40_000
+    rows = "".join(f"lead{i}@company{i}.com,First {i},Last {i},Company number {i},Chief Executive\n"
+                   for i in range(total))
+    path = ws.csv("many.csv", "email,first_name,last_name,company,title\n" + rows)
+    size = path.stat().st_size
+    assert size > 3 << 20  # several megabytes of reading ahead
+    calls: list[tuple[int, int, int]] = []
+    context = open_context(ws.config_path, now=MONDAY_9AM)
+    report = import_leads(context, path, progress=lambda *call: calls.append(call))
+    assert report.inserted == total and len(calls) >= 5
+    for rows_done, done, whole in calls[:-1]:
+        assert whole == size and abs(done / size - rows_done / total) < 0.02, (rows_done, done)
+    assert calls[-1] == (total, size, size)

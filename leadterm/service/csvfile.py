@@ -371,6 +371,7 @@ class CsvSource:
             if not has_rows:
                 raise Invalid(f"{path}: no data rows below the header (line 1)")
         self._handle: io.TextIOWrapper | None = None
+        self._lines_read = 0  # lines ``batches`` has read from the file so far
 
     def _open(self) -> io.TextIOWrapper:
         """The file as text, from its first character (past a BOM its encoding does not drop)."""
@@ -378,8 +379,19 @@ class CsvSource:
         raw.seek(self._skip)
         return io.TextIOWrapper(raw, encoding=self.encoding, errors=_ERRORS, newline="")
 
+    def position_of(self, records: int) -> int:
+        """Bytes the first ``records`` data records take, estimated (for progress): the bytes read
+        so far in the share of the lines read that those records and the header fill. Reading
+        runs ahead of the records handed out (up to a megabyte of lines at a time), so the
+        bytes read alone would show a bar ahead of the rows: 100% with a sixth of a 60,000-row
+        file still to go."""
+        read = self._lines_read
+        if not read:
+            return 0
+        return min(self.position(), self.position() * (records + self._header_lines) // read)
+
     def position(self) -> int:
-        """Bytes read so far (for progress)."""
+        """Bytes read so far."""
         handle = self._handle
         if handle is None or handle.closed:
             return self.size
@@ -427,6 +439,7 @@ class CsvSource:
                     nul_lines.update(read + offset for offset, line in enumerate(lines) if "\x00" in line)
                 kept.append((read, lines))
                 read += len(lines)
+                self._lines_read = read
                 yield lines
 
         def stretch(given: int, start: int) -> int:

@@ -133,7 +133,7 @@ class Job(Generic[T]):
                 elif (row := check(line, values)) is not None:
                     yield None, row
             if progress is not None and (batch.__class__ is Block or report.read % PROGRESS_EVERY == 0):
-                progress(report.read, source.position(), source.size)
+                progress(report.read, source.position_of(report.read), source.size)
 
     @contextmanager
     def running(self) -> Iterator[ImportReport]:
