@@ -1276,6 +1276,9 @@ def test_a_lead_shows_the_address_as_written_without_a_name_around_it_or_mailto(
     shown = {"ada@acme.com": "Ada@Acme.com", "bob@beta.com": "Bob@Beta.com", "cy@gamma.org": "Cy@Gamma.org",
              "dee@delta.io": "Dee@Delta.io", "eve@echo.io": "Eve@Echo.io"}
     assert {email: show(ws, email)["email"] for email in shown} == shown
+    # the brief's heading: the name and the address, or the address alone
+    headings = [ws.run(["show", email], now=MONDAY_9AM).out.splitlines()[0] for email in ("ada@acme.com", "dee@delta.io")]
+    assert headings == ["Lead 1: Ada <Ada@Acme.com>", "Lead 4: Dee@Delta.io"]
     out = ws.root / "export.csv"
     ws.ok(["export", "leads", str(out)], now=MONDAY_9AM)
     with out.open(newline="", encoding="utf-8-sig") as handle:

@@ -65,7 +65,8 @@ def _print_brief(context: Context, data: dict[str, Any]) -> None:
     def when(text: str | None) -> str:
         return local_time(context, parse_instant(text, zone)) if text else "-"
 
-    echo(f"Lead {data['id']}: {clean(data['name'] or data['email'])} <{clean(data['email'])}>")
+    named = f"{clean(data['name'])} <{clean(data['email'])}>" if data["name"] else clean(data["email"])
+    echo(f"Lead {data['id']}: {named}")
     for label, key in (("Company", "company"), ("Title", "title"), ("Industry", "industry"),
                        ("Size", "company_size"), ("Country", "country"), ("Phone", "phone"), ("Source", "source")):
         if data.get(key) not in (None, ""):
