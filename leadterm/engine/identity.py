@@ -40,13 +40,11 @@ def normalize_email(raw: str | None) -> str:
     """Trimmed, NFC, case-folded, default-ignorable characters removed; raises EmailError if malformed."""
     if raw is None or not raw.strip():
         raise EmailError("missing email")
-    if raw.isascii():  # no invisible characters, nothing to compose, and lower() is casefold()
-        cleaned = raw.strip().lower()
+    address = address_as_written(raw)
+    if address.isascii():  # nothing to compose, and lower() is casefold()
+        cleaned = address.lower()
     else:
-        cleaned = unicodedata.normalize("NFC", raw.translate(_INVISIBLE)).strip().casefold()
-    if cleaned.endswith(">") and "<" in cleaned:  # "Ada Lovelace <ada@acme.com>"
-        cleaned = cleaned[cleaned.rindex("<") + 1 : -1].strip()
-    cleaned = cleaned.removeprefix("mailto:")
+        cleaned = unicodedata.normalize("NFC", address).casefold()
     if not _SHAPE.fullmatch(cleaned) or ".." in cleaned:
         raise EmailError(f"malformed email {raw.strip()!r}")
     return cleaned

@@ -385,10 +385,8 @@ class CsvSource:
         runs ahead of the records handed out (up to a megabyte of lines at a time), so the
         bytes read alone would show a bar ahead of the rows: 100% with a sixth of a 60,000-row
         file still to go."""
-        read = self._lines_read
-        if not read:
-            return 0
-        return min(self.position(), self.position() * (records + self._header_lines) // read)
+        read, position = self._lines_read, self.position()
+        return min(position, position * (records + self._header_lines) // read) if read else 0
 
     def position(self) -> int:
         """Bytes read so far."""

@@ -56,24 +56,25 @@ def export_leads(context: Context, path: Path) -> ExportReport:
     permissions; anything else there (``/dev/stdout``, a pipe) is written to as it is. The
     database and the config are refused: an export over either would destroy it."""
     target = path.resolve()
-    if target.is_dir():
-        raise Invalid(f"{path}: is a folder")
-    if target.exists():
-        guarded = [(database_path(), "the database"), (context.config.path, "the config")]
-        guarded += [(Path(f"{database_path()}{suffix}"), "the database's journal") for suffix in ("-wal", "-shm")]
+    existing = target.stat() if target.exists() else None
+    if existing is not None:
+        if stat.S_ISDIR(existing.st_mode):
+            raise Invalid(f"{path}: is a folder")
+        database = database_path()
+        guarded = [(database, "the database"), (context.config.path, "the config")]
+        guarded += [(Path(f"{database}{suffix}"), "the database's journal") for suffix in ("-wal", "-shm")]
         for other, what in guarded:
             if other is not None and other.exists() and target.samefile(other):
                 raise Invalid(f"{path}: is {what}; export to another file")
     with snapshot():  # one read transaction: the leads as committed when it began
-        return _export(path, target)
+        return _export(path, target, existing)
 
 
-def _export(path: Path, target: Path) -> ExportReport:
+def _export(path: Path, target: Path, existing: os.stat_result | None) -> ExportReport:
     form_keys = lead_store.form_keys()
     columns = [*_DATA, *(f"form.{key}" for key in form_keys), *EXPORT_ONLY_COLUMNS]
     select = [*(f"lead.{name}" if name != "email" else "lead.email_display" for name in _DATA),
               "lead.form", *(_STATE_SQL[name] for name in EXPORT_ONLY_COLUMNS)]
-    existing = target.stat() if target.exists() else None
     in_place = existing is not None and not stat.S_ISREG(existing.st_mode)  # a device, a pipe
     written = target if in_place else target.with_name(f".{target.name}.{os.getpid()}.tmp")
     count = 0
