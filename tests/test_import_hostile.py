@@ -607,7 +607,7 @@ def test_event_times_with_offsets_naive_and_spreadsheet_spellings(ws: Workspace)
         "ada@acme.com,webinar,20.11.2026 04:00,w",
         "ada@acme.com,webinar,11/20/2026 10:00 AM,w",         # 15:00Z: another event
     ))
-    assert counts(imp(ws, "events", path)) == (7, 2, 0, 5, 0)
+    assert counts(imp(ws, "events", path)) == (12, 2, 0, 10, 0)
     assert [e["occurred_at"] for e in show(ws, "1")["events"]] == ["2026-11-20T09:00:00Z", "2026-11-20T15:00:00Z"]
 
 
@@ -630,6 +630,11 @@ def test_naive_times_across_dst_changes_read_the_same_in_every_path(ws: Workspac
     # all-ISO naive times take the column-wise fast path; spreadsheet spellings the row-by-row one
     iso = write(ws, "iso.csv", lines("email,type,occurred_at,detail",
                                      *(f"ada@acme.com,page_view,{iso},{n}" for n, (iso, _, _) in enumerate(DST))))
+        "ada@acme.com,webinar,2026-11-20T09:00:00z,w",        # RFC 3339 allows a lowercase z
+        "ada@acme.com,webinar,2026-11-20 09:00:00 UTC,w",
+        "ada@acme.com,webinar,2026-11-20 09:00 GMT,w",
+        "ada@acme.com,webinar,2026-11-20 4:00,w",             # a spreadsheet's hour of one digit
+        "ada@acme.com,webinar,2026/11/20 04:00:00,w",
     sheet = write(ws, "sheet.csv", lines("email,type,occurred_at,detail",
                                          *(f"ada@acme.com,page_view,{us},{n}" for n, (_, us, _) in enumerate(DST))))
     assert counts(imp(ws, "events", iso)) == (6, 6, 0, 0, 0)

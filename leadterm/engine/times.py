@@ -32,7 +32,7 @@ def parse_instant(text: str, zone: tzinfo) -> datetime:
         if len(raw) == 10:
             value = datetime.combine(date.fromisoformat(raw), time())
         else:
-            value = datetime.fromisoformat(raw.replace(" ", "T", 1) if "T" not in raw else raw)
+            value = datetime.fromisoformat(_utc_spelled(raw.replace(" ", "T", 1) if "T" not in raw else raw))
     except ValueError:
         raise InstantError(
             f"expected an ISO 8601 date or date-time such as 2026-11-21T09:30:00Z, got {text!r}"
@@ -40,6 +40,16 @@ def parse_instant(text: str, zone: tzinfo) -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone)
     return value.astimezone(UTC).replace(microsecond=0)
+
+
+def _utc_spelled(text: str) -> str:
+    """UTC as RFC 3339 and log files also spell it after a time: a lowercase ``z``, ``UTC`` or
+    ``GMT`` (with a space before it or not), as ``Z``."""
+    if text[-1:] == "z":
+        return text[:-1] + "Z"
+    if text[-3:].upper() in ("UTC", "GMT") and text[-4:-3] in tuple(" 0123456789"):
+        return text[:-3].rstrip() + "Z"
+    return text
 
 
 def to_iso(value: datetime | None) -> str | None:

@@ -19,7 +19,9 @@ class ValueProblem(ValueError):
 
 
 _COUNT = re.compile(r"(\d[\d,. ]*)")
-_US_FORMATS = (
+#: How spreadsheets write times they have formatted (Excel's US default, the German one, and the
+#: ISO order with an hour of one digit or slashes, which ISO 8601 readers refuse).
+_SPREADSHEET_FORMATS = (
     "%m/%d/%Y %H:%M:%S",
     "%m/%d/%Y %H:%M",
     "%m/%d/%Y %I:%M:%S %p",
@@ -28,6 +30,11 @@ _US_FORMATS = (
     "%d.%m.%Y %H:%M:%S",
     "%d.%m.%Y %H:%M",
     "%d.%m.%Y",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y/%m/%d",
 )
 
 
@@ -129,7 +136,7 @@ def parse_time(text: str, zone: tzinfo, what: str = "time") -> datetime:
             return parse_instant(raw, zone)
         except InstantError:
             pass
-        for pattern in _US_FORMATS:
+        for pattern in _SPREADSHEET_FORMATS:
             try:
                 value = datetime.strptime(raw, pattern)
             except ValueError:
