@@ -519,8 +519,10 @@ def test_events_for_unknown_emails_are_rejected_or_create_leads(ws: Workspace) -
     report = imp(ws, "events", path)
     assert counts(report) == (4, 1, 0, 0, 3) and report["leads_created"] == 0
     assert [row[:2] for row in rejects(report)] == [
+    assert ws.ok("tick", now=MONDAY_9AM)["rescored"] == 2
         ["2", "email: no lead with email 'New@Lead.io' (import the lead first, or use --create-leads)"],
         ["3", "email: no lead with email 'new@lead.io' (import the lead first, or use --create-leads)"],
+    assert ws.ok("tick", now=MONDAY_9AM)["rescored"] == 0  # nothing new: no score to work out again
         ["5", "email: malformed email 'bad-email'"]]
     assert absent(ws, "new@lead.io")
     report = imp(ws, "events", path, "--create-leads")

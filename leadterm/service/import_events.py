@@ -264,10 +264,11 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
 
     report = job.report
 
-    # In the writer: every transaction marks the leads its events name as due, in the same
-    # commit (so a worker pass between two of the import's transactions, or a kill, never leaves
-    # a stale score); leads whose events were all there already too, which is simpler than
-    # telling them apart and costs one more rescore
+    # In the writer: every transaction that adds events marks the leads its events name as due,
+    # in the same commit (so a worker pass between two of the import's transactions, or a kill,
+    # never leaves a stale score). One whose events were all there already marks none (a file
+    # imported again leaves the worker nothing to do); one that adds some marks every lead it
+    # names, which is simpler than telling them apart and costs a rescore at most
     named: set[int] = set()
     kind_codes: dict[str, int] = {}  # type as written → its code (event_store.type_codes)
 
@@ -288,7 +289,8 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
 
     def commit_staged() -> dict[str, int]:  # in a transaction
         inserted = event_store.insert_staged()
-        scores.mark_due(named)
+        if inserted:
+            scores.mark_due(named)
         named.clear()
         return {"inserted": inserted}
 
