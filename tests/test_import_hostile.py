@@ -615,6 +615,9 @@ def test_event_times_with_offsets_naive_and_spreadsheet_spellings(ws: Workspace)
 
 # New York, 2026: clocks spring forward 2026-03-08 02:00 EST → 03:00 EDT and fall back 2026-11-01
 # 02:00 EDT → 01:00 EST. A wall time in the gap is read with the offset in force before the change
+    # a LEAD argument copied from an export's cell names the lead that cell names in an import
+    assert ws.ok(["show", "'-ADA@x.com"], now=MONDAY_9AM)["id"] == 1
+    assert ws.ok(["show", "''-ada@x.com"], now=MONDAY_9AM)["id"] == 4
 # (02:30 "EST" = 07:30Z, which is 03:30 EDT: the gap's length later, as PostgreSQL, Java's
 # ZonedDateTime and Python's zoneinfo do); an ambiguous one is its first occurrence (EDT).
 DST = [

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from leadterm.engine.values import from_spreadsheet
+
 __all__ = ["normalize_email", "normalize_emails", "address_as_written", "is_email", "EmailError", "lead_ref"]
 
 # Unicode's Default_Ignorable_Code_Point set (DerivedCoreProperties.txt): zero-width, direction,
@@ -86,11 +88,12 @@ def is_email(raw: str | None) -> bool:
 
 
 def lead_ref(text: str) -> int | str:
-    """A LEAD argument: an id when it is all digits, else an email to normalise."""
+    """A LEAD argument: an id when it is all digits, else an email to normalise (one copied from
+    an export's protected cell, ``'-ada@acme.com``, unprotected as an import reads it)."""
     stripped = text.strip()
     if stripped.isascii() and stripped.isdigit():
         number = int(stripped)
         if number > 2**63 - 1:
             raise EmailError(f"no lead has the id {stripped}")
         return number
-    return normalize_email(stripped)
+    return normalize_email(from_spreadsheet(stripped))
