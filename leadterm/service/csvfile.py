@@ -15,7 +15,7 @@ from collections import deque
 from itertools import chain, compress, islice, repeat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 from leadterm.service.errors import Invalid
 
@@ -34,6 +34,7 @@ _SIGNATURES = {
     b"SQLite format 3": "a SQLite database",
     b"\x7fELF": "a program",
 }
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _DELIMITERS = (",", ";", "\t")
 _SNIFF_LINES = 20  # data lines read with the header to sniff the delimiter...
 _SNIFF_CHARS = 1 << 16  # ...unless they come to this many characters first (whole lines still)
@@ -64,9 +65,9 @@ def _refuse_non_text(path: Path, head: bytes) -> None:
         if head.startswith(signature):
             raise Invalid(f"{path}: not a CSV file: it is {what}")
     # UTF-16 has a NUL in every other byte of Latin text; one NUL inside a row is that row's problem
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head.count(b"\x00") > max(4, len(head) // 100):
-        raise Invalid(f"{path}: not a UTF-8 or Windows-1252 text file (UTF-16, or binary data); "
-                      "save it as CSV UTF-8")
+    if head.count(b"\x00") > max(4, len(head) // 100):
+        raise Invalid(f"{path}: not a UTF-8, UTF-16 or Windows-1252 text file (UTF-16 without its byte "
+                      "order mark, or binary data); save it as CSV UTF-8")
 
 
 def _windows_1252_gap(error: UnicodeError) -> tuple[str, int]:
@@ -86,6 +87,9 @@ def _detect_encoding(path: Path) -> tuple[str, int]:
     read as cp1252, the BOM would be three letters glued to the first header)."""
     with path.open("rb") as handle:
         head = handle.read(65536)
+        if head.startswith(_UTF16_BOMS):
+            encoding = _utf16(path, handle)
+            return _text_or_refuse(path, head.decode(encoding, errors="ignore"), encoding, 0)
         _refuse_non_text(path, head)
         handle.seek(0)
         decoder = codecs.getincrementaldecoder("utf-8")()
@@ -104,11 +108,31 @@ def _detect_encoding(path: Path) -> tuple[str, int]:
             except UnicodeDecodeError:
                 encoding = "cp1252"
     skip = len(codecs.BOM_UTF8) if encoding == "cp1252" and head.startswith(codecs.BOM_UTF8) else 0
-    text = head[skip:].decode(encoding, errors=_ERRORS)
+    return _text_or_refuse(path, head[skip:].decode(encoding, errors=_ERRORS), encoding, skip)
+
+
+def _text_or_refuse(path: Path, text: str, encoding: str, skip: int) -> tuple[str, int]:
     controls = sum(map(text.count, _CONTROLS))
     if controls > max(8, len(text) // 100):  # binary that happens to decode
         raise Invalid(f"{path}: not a text file ({controls} control characters in its first {len(text)})")
     return encoding, skip
+
+
+def _utf16(path: Path, handle: BinaryIO) -> str:
+    """"utf-16" for a file that starts with a UTF-16 byte order mark (Excel's "Unicode Text"
+    and some CRM exports) and decodes as UTF-16 to its end: the codec reads the mark, takes its
+    byte order from it, and drops it."""
+    handle.seek(0)
+    decoder, done = codecs.getincrementaldecoder("utf-16")(), 0
+    try:
+        while chunk := handle.read(_SCAN):
+            decoder.decode(chunk)
+            done += len(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError as error:
+        raise Invalid(f"{path}: starts with a UTF-16 byte order mark but is not UTF-16 text "
+                      f"({error.reason} near byte {done + error.start})") from None
+    return "utf-16"
 
 
 def _fields(line: str, delimiter: str) -> int:
