@@ -330,6 +330,41 @@ def test_each_bad_row_is_rejected_with_its_line_and_reason_and_kept_whole(ws: Wo
     assert absent(ws, "short@acme.com") and absent(ws, "long@acme.com") and absent(ws, "when@acme.com")
 
 
+def test_a_german_excel_file_reads_its_grouped_sizes_and_dotted_dates(ws: Workspace) -> None:
+    # Excel's "CSV (Trennzeichen-getrennt)" on a German Windows: Windows-1252, semicolons, sizes
+    # grouped with dots, dates day first
+    text = lines("E-Mail;Vorname;Firma;Mitarbeiter;Erstellt",
+                 "jörg@müller.de;Jörg;Müller GmbH;1.200;20.11.2026 10:15",
+                 "anna@x.de;Anna;X AG;12.500,00;20.11.2026",
+                 "paul@y.de;Paul;Y KG;1.5;20.11.2026")            # 1.5 people: not a count
+    report = imp(ws, "leads", write(ws, "kontakte.csv", text.encode("cp1252")),
+                 "--map", "E-Mail=email", "--map", "Vorname=first_name", "--map", "Firma=company",
+                 "--map", "Mitarbeiter=company_size", "--map", "Erstellt=created_at")
+    assert (report["encoding"], report["delimiter"]) == ("cp1252", "semicolon")
+    assert counts(report) == (3, 2, 0, 0, 1)
+    assert [row[:2] for row in rejects(report)] == [["4", "company_size: not a whole number: '1.5'"]]
+    jorg = show(ws, "jörg@müller.de")
+    assert (jorg["first_name"], jorg["company_size"], jorg["created_at"]) == ("Jörg", 1200, "2026-11-20T15:15:00Z")
+    assert show(ws, "anna@x.de")["company_size"] == 12500
+
+
+@pytest.mark.parametrize("written, count", [
+    ("1,200", 1200), ("1.200", 1200), ("1 200", 1200), ("1\u00a0200", 1200), ("1\u202f200", 1200),
+    ("1'200", 1200), ("1\u2019200", 1200), ("1,200.0", 1200), ("1.200,00", 1200), ("1200.0", 1200),
+    ("1,20,000", 120000), ("12.345.678", 12345678), ("1.001-5.000", 1001), ("10,000+", 10000),
+    ("250 employees", 250),
+])
+def test_company_sizes_grouped_as_locales_write_them(ws: Workspace, written: str, count: int) -> None:
+    imp(ws, "leads", write(ws, "sizes.csv", lines("email,company_size", f'a@x.com,"{written}"')))
+    assert show(ws, "a@x.com")["company_size"] == count
+
+
+@pytest.mark.parametrize("written", ["1.5", "1,2", "1,200,0", "1.000.000.0", "12,345.678", "1,2,000", "-5"])
+def test_company_sizes_that_are_no_whole_count_are_rejects(ws: Workspace, written: str) -> None:
+    report = imp(ws, "leads", write(ws, "sizes.csv", lines("email,company_size", f'a@x.com,"{written}"')))
+    assert [row[:2] for row in rejects(report)] == [["2", f"company_size: not a whole number: {written!r}"]]
+
+
 @pytest.mark.parametrize("eol", ["\n", "\r\n"], ids=["lf", "crlf"])
 def test_an_unterminated_quote_mid_file_swallows_nothing(ws: Workspace, eol: str) -> None:
     path = write(ws, "quote.csv", lines(

@@ -107,25 +107,31 @@ def each_distinct(values: Sequence[Any], function: Callable[[Any], Any], memo: d
 _LARGEST = 2**63 - 1  # what the database can hold
 
 
+#: A whole count as people write one: digits, perhaps grouped by threes with one separator
+#: throughout (1,200  1.200  1 200  1'200  1\u2019200), perhaps with a decimal part of zeros
+#: after the other mark (1,200.0  1.200,00  1200.0), or grouped as in India (1,20,000).
+_WHOLE = re.compile(r"(\d{1,3}(?:(?P<sep>[ ,.'\u2019])\d{3})(?:(?P=sep)\d{3})*|\d{1,2}(?:,\d\d)+,\d{3}|\d+)"
+                    r"(?:[.,]0+)?")
+_BAND = re.compile(r"(\d[\d,.' \u2019]*)\s*(?:-|\u2013|to)\s*(\d[\d,.' \u2019]*)")  # 51-200, 1,001 to 5,000
+_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " "})  # no-break and thin spaces
+
+
 def parse_count(text: str, what: str = "number") -> int:
-    """A whole count such as a company size: ``250``, ``1,200``, ``1200.0``, a range ``51-200``
-    (its lower bound, as CRMs export size bands) or ``10000+``."""
+    """A whole count such as a company size: ``250``, ``1,200`` (or ``1.200``, ``1 200``,
+    ``1'200``, as locales group digits), ``1200.0``, a range ``51-200`` (its lower bound, as CRMs
+    export size bands) or ``10000+``."""
     raw = text.strip()
-    cleaned = raw.replace("\u00a0", " ").lower().removesuffix("employees").strip()
+    cleaned = raw.translate(_SPACES).lower().removesuffix("employees").strip()
     cleaned = cleaned.rstrip("+").strip()
-    count = None
-    try:
-        if re.fullmatch(r"\d+(?:[ ,]\d{3})*(?:\.0+)?", cleaned):
-            count = int(cleaned.replace(",", "").replace(" ", "").split(".")[0])
-        elif band := re.fullmatch(r"(\d[\d,]*)\s*(?:-|–|to)\s*(\d[\d,]*)", cleaned):
-            count = int(band.group(1).replace(",", ""))
-    except ValueError:  # more digits than int() will read (4,300): far too large anyway
-        raise ValueProblem(f"{what}: too large: {raw[:40]!r}...") from None
-    if count is None:
+    if band := _BAND.fullmatch(cleaned):
+        cleaned = band.group(1).strip()
+    whole = _WHOLE.fullmatch(cleaned)
+    if whole is None or (mark := cleaned[len(whole.group(1)):][:1]) and mark in whole.group(1):  # 1,200,0
         raise ValueProblem(f"{what}: not a whole number: {raw!r}")
-    if count > _LARGEST:
-        raise ValueProblem(f"{what}: too large: {raw!r}")
-    return count
+    digits = re.sub(r"\D", "", whole.group(1))
+    if len(digits) > 19 or int(digits) > _LARGEST:
+        raise ValueProblem(f"{what}: too large: {raw[:40]!r}" + ("..." if len(raw) > 40 else ""))
+    return int(digits)
 
 
 def parse_time(text: str, zone: tzinfo, what: str = "time") -> datetime:
