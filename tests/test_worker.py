@@ -31,6 +31,25 @@ def test_round_robin_oldest_first_in_members_order(ws: Workspace) -> None:
     assert owners(ws)["d@four.com"] == "bob"
 
 
+def test_a_pass_that_routes_thousands_routes_each_as_one_at_a_time_would(ws: Workspace) -> None:
+    # the pass writes the leads it gives out a thousand at a time: the round-robin turn and the
+    # accounts claimed run on across those writes
+    ws.write_config(lambda data: [rep.update(capacity=10_000) for rep in data["reps"]])
+    emails = [f"rep{i}@company{i % 700}.com" for i in range(2_500)]
+    add_leads(ws, [lead(e) for e in emails], now=MONDAY_9AM)
+    add_events(ws, [demo_request(e, "2026-11-23T13:00:00Z") for e in emails], now=MONDAY_9AM)
+    assert ws.ok("tick", now=MONDAY_9AM)["routed"] == 2_500
+    got = owners(ws)
+    first = [got[e] for e in emails[:700]]  # each a new account: the turn alternates
+    assert first == ["alice", "bob"] * 350
+    assert all(got[e] == first[i % 700] for i, e in enumerate(emails))  # the rest follow their account
+    briefs = [ws.ok(f"show {ref}", now=MONDAY_9AM) for ref in (1, 1000, 1001, 2500)]
+    assert [brief["owner"] for brief in briefs] == [first[0], first[999 % 700], first[1000 % 700], first[2499 % 700]]
+    assert {(brief["history"][-1]["action"], brief["clock"], brief["deadline"]) for brief in briefs} == {
+        ("routed", "first_touch", "2026-11-23T14:15:00Z")}
+    assert ws.ok("tick", now=MONDAY_9AM)["routed"] == 0
+
+
 def test_away_reps_are_skipped_and_the_history_says_so(ws: Workspace) -> None:
     ws.ok("away bob", actor="dana", now=MONDAY_9AM)
     emails = ["a@one.com", "b@two.com"]

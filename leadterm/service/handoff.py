@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from leadterm.engine.lifecycle import MQL
@@ -12,7 +13,7 @@ from leadterm.store import journal, leads, team
 from leadterm.store.meta import set_meta
 from leadterm.store.records import LeadRecord
 
-__all__ = ["apply", "clock_columns", "give", "managers_of", "load_lead", "routing_changed"]
+__all__ = ["apply", "clock_columns", "give", "give_many", "managers_of", "load_lead", "routing_changed"]
 
 
 def load_lead(ref: int | str) -> LeadRecord:
@@ -64,39 +65,64 @@ def give(
     reason: str | None = None,
 ) -> LeadRecord:
     """Assign ``lead`` to ``decision.rep`` with fresh deadlines and escalation level 0."""
-    rep = decision.rep
-    assert rep is not None
+    return give_many(context, [(lead, decision)], actor=actor, action=action, level=level, reason=reason)[0]
+
+
+#: What a lead's row gets when it is given to a rep, in the order ``give_many`` writes them.
+_GIVEN = ("owner", "assigned_at", "routed_group", "routed_via", "accept_due", "first_touch_due",
+          "escalation_level", "unroutable_since", "due_at", "escalate_at")
+
+
+def give_many(
+    context: Context,
+    handoffs: Sequence[tuple[LeadRecord, Decision]],
+    *,
+    actor: str,
+    action: str,
+    level: int | None = None,
+    reason: str | None = None,
+) -> list[LeadRecord]:
+    """``give`` each lead to its decision's rep, at one instant, writing each table once (a
+    worker pass routes thousands of leads after a large import: statement by statement, the
+    writes were most of its time)."""
     now = context.now()
-    previous = lead.owner
-    tier = lead.tier or 3
-    accept_due = context.sla.accept_due(now) if lead.stage == MQL else None
-    first_touch_due = context.sla.first_touch_due(now, tier) if lead.first_touch_at is None else None
-    if previous is not None:
-        team.end_assignment(lead.id, now, "reassigned")
-    updated = apply(
-        context,
-        lead,
-        {
+    sla, personal = context.sla, context.config.routing.personal_domains
+    accept_due = sla.accept_due(now)
+    first_touch_due = {tier: sla.first_touch_due(now, tier) for tier in {lead.tier or 3 for lead, _ in handoffs}}
+    given, rows, assignments, history, notices, claims = [], [], [], [], [], []
+    for lead, decision in handoffs:
+        rep, previous, tier = decision.rep, lead.owner, lead.tier or 3
+        assert rep is not None
+        if previous is not None:
+            team.end_assignment(lead.id, now, "reassigned")
+        changes = {
             "owner": rep,
             "assigned_at": now,
             "routed_group": decision.group if decision.via == "group" else lead.routed_group,
             "routed_via": decision.via,
-            "accept_due": accept_due,
-            "first_touch_due": first_touch_due,
+            "accept_due": accept_due if lead.stage == MQL else None,
+            "first_touch_due": first_touch_due[tier] if lead.first_touch_at is None else None,
             "escalation_level": 0,
             "unroutable_since": None,
-        },
-    )
-    team.start_assignment(lead.id, rep, decision.via, decision.group, tier, now, accept_due, first_touch_due)
-    detail = {"to": rep, "via": decision.via, "group": decision.group}
-    if previous is not None:
-        detail["from"] = previous
-    journal.record(lead.id, now, actor, action, reason or decision.reason, level, detail)
-    notices = [(rep, lead.id, now, "assigned", f"New tier-{tier} lead: {lead.who} ({lead.company or 'no company'})")]
-    if previous is not None and previous != rep:
-        notices.append((previous, lead.id, now, "reassigned", f"{lead.who} was reassigned to {rep}"))
+        }
+        changed = lead.but(**changes)
+        changed = changed.but(**clock_columns(context, changed))
+        given.append(changed)
+        rows.append((*(getattr(changed, name) for name in _GIVEN), lead.id))
+        assignments.append((lead.id, rep, decision.via, decision.group, tier, now, changed.accept_due,
+                            changed.first_touch_due))
+        detail = {"to": rep, "via": decision.via, "group": decision.group}
+        if previous is not None:
+            detail["from"] = previous
+        history.append((lead.id, now, actor, action, reason or decision.reason, level, detail))
+        notices.append((rep, lead.id, now, "assigned", f"New tier-{tier} lead: {lead.who} ({lead.company or 'no company'})"))
+        if previous is not None and previous != rep:
+            notices.append((previous, lead.id, now, "reassigned", f"{lead.who} was reassigned to {rep}"))
+        if (domain := account_domain(lead.email, personal)) is not None:
+            claims.append((domain, rep))
+    leads.update_each(_GIVEN, rows, now)
+    team.start_assignments(assignments)
+    journal.record_many(history)
     journal.notify(notices)
-    domain = account_domain(lead.email, context.config.routing.personal_domains)
-    if domain is not None:
-        team.set_account_owner(domain, rep, now, only_if_unowned=True)
-    return updated
+    team.claim_accounts(claims, now)
+    return given

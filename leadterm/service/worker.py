@@ -18,7 +18,7 @@ from leadterm.engine.routing import Router, RoutingState, account_domain
 from leadterm.engine.times import to_epoch, to_iso
 from leadterm.config import ConfigError, load_config
 from leadterm.service.context import SYSTEM, Context
-from leadterm.service.handoff import apply, give, managers_of, routing_changed
+from leadterm.service.handoff import apply, give, give_many, managers_of, routing_changed
 from leadterm.service.scoring import Rescored, fingerprint, refresh_fit, rescore
 from leadterm.store import journal, leads, scores, team, write
 from leadterm.store.meta import get_meta, set_meta
@@ -103,6 +103,11 @@ def _router(context: Context, pending: list[LeadRecord]) -> tuple[Router, dict[s
     return Router(context.config, state, owners.get), owners
 
 
+#: Leads a pass gives out with one statement per table (after a large import a pass routes tens
+#: of thousands: all at once, their records and rows would double the pass's memory).
+_GIVEN_AT_ONCE = 1_000
+
+
 def _route(context: Context, report: TickReport) -> Router | None:
     rules = fingerprint(context.config.routing, context.config.reps)
     retry = get_meta("routing_retry") == "1" or get_meta("routing_fingerprint") != rules
@@ -115,6 +120,7 @@ def _route(context: Context, report: TickReport) -> Router | None:
     now = context.now()
     router, owners = _router(context, pending)
     personal = context.config.routing.personal_domains
+    routed = []
     for lead in pending:
         decision = router.route(lead.fields())
         if decision.rep is None:
@@ -123,12 +129,15 @@ def _route(context: Context, report: TickReport) -> Router | None:
                 apply(context, lead, {"unroutable_since": now})
                 journal.record(lead.id, now, SYSTEM, "unroutable", decision.reason)
             continue
-        give(context, lead, decision, actor=SYSTEM, action="routed")
+        routed.append((lead, decision))
         router.commit(decision)
         domain = account_domain(lead.email, personal)
         if domain is not None:
             owners.setdefault(domain, decision.rep)  # the next lead of this account follows
-        report.routed += 1
+        if len(routed) == _GIVEN_AT_ONCE:
+            report.routed += len(give_many(context, routed, actor=SYSTEM, action="routed"))
+            routed.clear()
+    report.routed += len(give_many(context, routed, actor=SYSTEM, action="routed"))
     team.save_cursors(router.state.cursors)
     return router
 

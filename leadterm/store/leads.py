@@ -21,6 +21,7 @@ __all__ = [
     "get",
     "find",
     "update",
+    "update_each",
     "update_many",
     "queue",
     "unrouted",
@@ -77,9 +78,16 @@ def _update_sql(columns: tuple[str, ...]) -> str:
 
 
 def update(lead_id: int, changes: Mapping[str, Any], now: datetime) -> None:
-    values = {name: to_epoch(value) if isinstance(value, datetime) else value for name, value in changes.items()}
-    values["updated_at"] = to_epoch(now)
-    database.obj.execute_sql(_update_sql(tuple(values)), (*values.values(), lead_id))
+    update_each(tuple(changes), [(*changes.values(), lead_id)], now)
+
+
+def update_each(columns: Sequence[str], rows: Iterable[Sequence[Any]], now: datetime) -> None:
+    """``update`` of many leads: each row the values of ``columns`` (times as datetimes) and then
+    its lead's id, all at ``now``, in one executemany."""
+    stamp = to_epoch(now)
+    update_many((*columns, "updated_at"), [
+        (*(to_epoch(value) if isinstance(value, datetime) else value for value in row[:-1]), stamp, row[-1])
+        for row in rows])
 
 
 def update_many(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:

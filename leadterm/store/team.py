@@ -16,10 +16,10 @@ __all__ = [
     "cursors",
     "save_cursors",
     "account_owners",
-    "set_account_owner",
+    "claim_accounts",
     "merge_account",
     "accounts_of",
-    "start_assignment",
+    "start_assignments",
     "end_assignment",
     "record_first_touch",
     "assignments_for",
@@ -63,22 +63,14 @@ def account_owners(domains: Iterable[str]) -> dict[str, str]:
     ))
 
 
-def set_account_owner(domain: str, owner: str | None, now: datetime, name: str | None = None,
-                      only_if_unowned: bool = False) -> None:
-    """Set a domain's owner (and name); ``only_if_unowned`` keeps an owner already there."""
-    if only_if_unowned:
-        database.obj.execute_sql(
-            "INSERT INTO account (domain, name, owner, updated_at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (domain) DO UPDATE SET owner = excluded.owner, updated_at = excluded.updated_at "
-            "WHERE account.owner IS NULL",
-            (domain, name, owner, to_epoch(now)),
-        )
-        return
-    database.obj.execute_sql(
-        "INSERT INTO account (domain, name, owner, updated_at) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (domain) DO UPDATE SET owner = excluded.owner, "
-        "name = COALESCE(excluded.name, account.name), updated_at = excluded.updated_at",
-        (domain, name, owner, to_epoch(now)),
+def claim_accounts(claims: Iterable[tuple[str, str]], now: datetime) -> None:
+    """Make each (domain, rep) rep the domain's owner unless it has one already (the first
+    claim of a domain wins)."""
+    database.obj.cursor().executemany(
+        "INSERT INTO account (domain, owner, updated_at) VALUES (?, ?, ?) "
+        "ON CONFLICT (domain) DO UPDATE SET owner = excluded.owner, updated_at = excluded.updated_at "
+        "WHERE account.owner IS NULL",
+        [(domain, rep, to_epoch(now)) for domain, rep in claims],
     )
 
 
@@ -106,14 +98,14 @@ def merge_account(domain: str, name: str | None, owner: str | None, now: int) ->
     return "updated", changed
 
 
-def start_assignment(
-    lead_id: int, rep: str, via: str, group: str | None, tier: int | None, at: datetime,
-    accept_due: datetime | None, first_touch_due: datetime | None,
-) -> None:
-    database.obj.execute_sql(
+def start_assignments(rows: Iterable[tuple[int, str, str, str | None, int | None, datetime,
+                                             datetime | None, datetime | None]]) -> None:
+    """(lead id, rep, via, group, tier, assigned at, accept due, first touch due) rows."""
+    database.obj.cursor().executemany(
         "INSERT INTO assignment (lead_id, rep, via, group_name, tier, assigned_at, accept_due, first_touch_due) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (lead_id, rep, via, group, tier, to_epoch(at), to_epoch(accept_due), to_epoch(first_touch_due)),
+        [(lead_id, rep, via, group, tier, to_epoch(at), to_epoch(accept_due), to_epoch(first_touch_due))
+         for lead_id, rep, via, group, tier, at, accept_due, first_touch_due in rows],
     )
 
 
