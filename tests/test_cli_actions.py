@@ -31,6 +31,11 @@ def test_routed_lead_has_its_deadlines(routed: Workspace) -> None:
     }
     assert [h["action"] for h in brief["history"]] == ["mql", "routed"]
     assert "Enterprise" in brief["history"][1]["reason"]
+    # the text brief lists them in the calendar's zone; a lead with none says so
+    deadlines = [line.strip() for line in routed.run("show 1", now=MONDAY_9AM).out.splitlines() if "Deadlines:" in line]
+    assert deadlines == ["Deadlines: route Mon 2026-11-23 09:05 EST, accept Mon 2026-11-23 13:00 EST, "
+                         "first_touch Mon 2026-11-23 09:15 EST"]
+    assert "  Deadlines: none" in routed.run("show 2", now=MONDAY_9AM).out.splitlines()
 
 
 def test_accept_moves_mql_to_sal_and_is_recorded(routed: Workspace) -> None:

@@ -83,7 +83,7 @@ def _print_brief(context: Context, data: dict[str, Any]) -> None:
         echo(f"  Countdown: {data['clock']} due {when(data['deadline'])} "
              f"({format_countdown(data['seconds_left'])}, {data['sla_state']}, escalation level {data['escalation_level']})")
     deadlines = data["deadlines"]
-    echo("  Deadlines: " + ", ".join(f"{name} {when(value)}" for name, value in deadlines.items() if value) or "-")
+    echo("  Deadlines: " + (", ".join(f"{name} {when(value)}" for name, value in deadlines.items() if value) or "none"))
     if data["form"]:
         echo("Form answers:")
         for key, value in data["form"].items():
