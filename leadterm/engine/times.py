@@ -42,12 +42,15 @@ def parse_instant(text: str, zone: tzinfo) -> datetime:
     return value.astimezone(UTC).replace(microsecond=0)
 
 
+_BEFORE_ZONE_NAME = tuple(" 0123456789")
+
+
 def _utc_spelled(text: str) -> str:
     """UTC as RFC 3339 and log files also spell it after a time: a lowercase ``z``, ``UTC`` or
     ``GMT`` (with a space before it or not), as ``Z``."""
     if text[-1:] == "z":
         return text[:-1] + "Z"
-    if text[-3:].upper() in ("UTC", "GMT") and text[-4:-3] in tuple(" 0123456789"):
+    if text[-3:].upper() in ("UTC", "GMT") and text[-4:-3] in _BEFORE_ZONE_NAME:
         return text[:-3].rstrip() + "Z"
     return text
 

@@ -18,7 +18,6 @@ class ValueProblem(ValueError):
     """A value that is not what its column needs."""
 
 
-_COUNT = re.compile(r"(\d[\d,. ]*)")
 #: How spreadsheets write times they have formatted (Excel's US default, the German one, and the
 #: ISO order with an hour of one digit or slashes, which ISO 8601 readers refuse).
 _SPREADSHEET_FORMATS = (

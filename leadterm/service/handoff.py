@@ -85,6 +85,8 @@ def give_many(
     """``give`` each lead to its decision's rep, at one instant, writing each table once (a
     worker pass routes thousands of leads after a large import: statement by statement, the
     writes were most of its time)."""
+    if not handoffs:
+        return []
     now = context.now()
     sla, personal = context.sla, context.config.routing.personal_domains
     accept_due = sla.accept_due(now)
