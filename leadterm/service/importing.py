@@ -123,11 +123,15 @@ class Job(Generic[T]):
                     yield block, None
                 else:
                     for offset, values in enumerate(batch.rows()):
-                        if (row := check(batch.first_line + offset, values)) is not None:
+                        if _no_value(values):
+                            report.read -= 1
+                        elif (row := check(batch.first_line + offset, values)) is not None:
                             yield None, row
             else:
-                report.read += 1
                 line, values, problem, raw = batch
+                if values is not None and _no_value(values):
+                    continue
+                report.read += 1
                 if values is None:
                     self.reject(line, problem or "cannot be read", None, raw)
                 elif (row := check(line, values)) is not None:
@@ -180,6 +184,14 @@ def open_job(kind: str, path: Path, table: Mapping[str, Sequence[str]], required
                           ignored_columns=[*columns.ignored, *([] if keeps_extra else extra)],
                           encoding=source.encoding, delimiter=source.delimiter)
     return Job(source, columns, RejectWriter(path, source.headers), report, progress)
+
+
+def _no_value(values: Sequence[str]) -> bool:
+    """Whether a row holds no value at all, as a blank line holds none: Excel writes ``,,,,``
+    for formatted rows after the data, a Salesforce report ``""`` before its footer. Such a row
+    is skipped as a blank line is, not read (only rows read one by one get here: a clean block
+    never holds one, as a blank email or domain sends its block to be read so)."""
+    return not "".join(values).strip()
 
 
 def wrong_width(values: Sequence[str], width: int) -> str | None:
