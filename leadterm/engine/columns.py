@@ -1,5 +1,8 @@
 """CSV headers → lead, event and account fields, with the export names of HubSpot,
-Salesforce and spreadsheets as aliases. Matching ignores case, spaces, ``_``, ``-`` and ``.``."""
+Salesforce, Apollo and spreadsheets as aliases (HubSpot's and Salesforce's French and German
+labels among them, as a team on those locales exports them). Matching ignores case, spaces,
+``_``, ``-`` and ``.``. A French "Date de création" is left a form answer: French spreadsheets
+write day/month/year with slashes, which the importer reads as US month/day."""
 
 from __future__ import annotations
 
@@ -25,25 +28,38 @@ def _aliases(table: Mapping[str, Sequence[str]]) -> dict[str, str]:
 
 #: field → its other spellings (HubSpot labels and internal names, Salesforce labels and API names)
 LEAD_COLUMNS: dict[str, tuple[str, ...]] = {
-    "email": ("Email", "Email Address", "E-mail", "E-mail Address", "Work Email", "Business Email", "Primary Email"),
-    "first_name": ("First Name", "FirstName", "firstname", "Given Name", "First"),
-    "last_name": ("Last Name", "LastName", "lastname", "Surname", "Family Name", "Last"),
-    "company": ("Company", "Company Name", "Account Name", "Organization", "Organisation", "Account"),
-    "title": ("Job Title", "Title", "jobtitle", "Position", "Role"),
-    "industry": ("Industry",),
+    "email": (
+        "Email", "Email Address", "E-mail", "E-mail Address", "Work Email", "Business Email", "Primary Email",
+        "Adresse e-mail", "Adresse email", "Courriel", "E-Mail-Adresse",
+    ),
+    "first_name": ("First Name", "FirstName", "firstname", "Given Name", "First", "Prénom", "Vorname"),
+    "last_name": ("Last Name", "LastName", "lastname", "Surname", "Family Name", "Last", "Nom", "Nom de famille",
+                  "Nachname"),
+    "company": (
+        "Company", "Company Name", "Account Name", "Organization", "Organisation", "Account",
+        "Company / Account", "Société", "Entreprise", "Nom de l'entreprise", "Nom de l’entreprise", "Firma",
+        "Unternehmen", "Firmenname",
+    ),
+    "title": ("Job Title", "Title", "jobtitle", "Position", "Role", "Fonction", "Poste", "Intitulé du poste",
+              "Berufsbezeichnung", "Jobtitel"),
+    "industry": ("Industry", "Secteur", "Secteur d'activité", "Secteur d’activité", "Branche"),
     "company_size": (
         "Company Size", "Number of Employees", "NumberOfEmployees", "numemployees", "Employees",
-        "Employee Count", "Headcount", "No. of Employees",
+        "Employee Count", "Headcount", "No. of Employees", "# Employees", "Effectif", "Nombre d'employés",
+        "Nombre d’employés", "Mitarbeiter", "Mitarbeiteranzahl", "Anzahl Mitarbeiter", "Anzahl der Mitarbeiter",
     ),
-    "country": ("Country", "Country/Region", "Country Region", "Billing Country", "BillingCountry"),
-    "phone": ("Phone", "Phone Number", "Mobile", "Mobile Phone", "MobilePhone", "mobilephone", "Telephone"),
+    "country": ("Country", "Country/Region", "Country Region", "Billing Country", "BillingCountry", "Pays",
+                "Pays/Région", "Land", "Land/Region"),
+    "phone": ("Phone", "Phone Number", "Mobile", "Mobile Phone", "MobilePhone", "mobilephone", "Telephone",
+              "First Phone", "Téléphone", "Numéro de téléphone", "Telefon", "Telefonnummer", "Mobiltelefon"),
     "source": (
         "Source", "Lead Source", "LeadSource", "Original Source", "hs_analytics_source",
-        "Original Source Type", "UTM Source", "Channel",
+        "Original Source Type", "UTM Source", "Channel", "Source d'origine", "Source d’origine",
+        "Origine", "Lead-Quelle", "Leadquelle", "Originalquelle",
     ),
     "created_at": (
         "Created At", "Create Date", "createdate", "Created Date", "CreatedDate", "Date Created",
-        "Created", "Creation Date",
+        "Created", "Creation Date", "Erstellt am", "Erstelldatum", "Erstellungsdatum",
     ),
 }
 EVENT_COLUMNS: dict[str, tuple[str, ...]] = {
