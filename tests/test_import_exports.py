@@ -111,3 +111,25 @@ def test_french_excel_headers_are_read_as_their_fields_and_the_creation_date_kep
             lead["industry"], lead["country"], lead["phone"]) == (
         "Zoé", "Dupont", "Société Générale", "Directrice Marketing", 1200, "Banque", "France", "01 23 45 67 89")
     assert lead["form"] == {"Date de création": "20/11/2026"}
+
+
+def test_times_as_crms_show_them_with_month_names_or_a_comma_after_the_date(ws: Workspace) -> None:
+    # Salesforce Lightning report (en_US: a comma after the date), Marketo and HubSpot activity
+    # exports (the month by name), LinkedIn (day, month name, year)
+    leads = ('"Email","Created Date"\n"ada@acme.com","11/20/2026, 10:15 AM"\n"bea@beta.io","Nov 5, 2026"\n'
+             '"cy@gamma.org","20 Nov 2026"\n')
+    report = imp(ws, "leads", write(ws, "lightning.csv", leads))
+    assert counts(report) == (3, 3, 0, 0, 0)
+    assert show(ws, "ada@acme.com")["created_at"] == "2026-11-20T15:15:00Z"
+    assert show(ws, "bea@beta.io")["created_at"] == "2026-11-05T05:00:00Z"
+    assert show(ws, "cy@gamma.org")["created_at"] == "2026-11-20T05:00:00Z"
+    events = ('"Id","Email Address","Activity Date","Activity Type","Primary Attribute Value"\n'
+              '"123","ada@acme.com","Nov 20, 2026 10:20 AM","Visit Webpage","/pricing"\n'
+              '"124","ada@acme.com","November 21, 2026","Open Email","Newsletter"\n'
+              '"125","ada@acme.com","Nov 32, 2026 10:20 AM","Open Email","Newsletter"\n')
+    report = imp(ws, "events", write(ws, "marketo.csv", events), "--map", "Primary Attribute Value=detail")
+    assert counts(report) == (3, 2, 0, 0, 1)
+    assert rejects(report)[0][:2] == ["4", "occurred_at: not a date-time: 'Nov 32, 2026 10:20 AM'"]
+    assert [(event["type"], event["occurred_at"], event["detail"]) for event in show(ws, "ada@acme.com")["events"]
+            ] == [("visit webpage", "2026-11-20T15:20:00Z", "/pricing"),
+                  ("open email", "2026-11-21T05:00:00Z", "Newsletter")]

@@ -19,7 +19,7 @@ class ValueProblem(ValueError):
 
 
 #: How spreadsheets write times they have formatted (Excel's US default, the German one, and the
-#: ISO order with an hour of one digit or slashes, which ISO 8601 readers refuse).
+#: ISO order with an hour of one digit or slashes, which ISO 8601 readers refuse), and CRMs.
 _SPREADSHEET_FORMATS = (
     "%m/%d/%Y %H:%M:%S",
     "%m/%d/%Y %H:%M",
@@ -34,6 +34,23 @@ _SPREADSHEET_FORMATS = (
     "%Y/%m/%d %H:%M:%S",
     "%Y/%m/%d %H:%M",
     "%Y/%m/%d",
+    # Salesforce Lightning reports (a comma after the date), and months by name, as CRMs show
+    # them (Marketo, HubSpot: "Nov 20, 2026 10:20 AM") and LinkedIn exports them ("20 Nov 2026");
+    # English names: nothing in leadterm sets a locale, so strptime reads the C locale's
+    "%m/%d/%Y, %I:%M:%S %p",
+    "%m/%d/%Y, %I:%M %p",
+    "%m/%d/%Y, %H:%M",
+    "%b %d, %Y %I:%M:%S %p",
+    "%b %d, %Y %I:%M %p",
+    "%b %d, %Y, %I:%M %p",
+    "%b %d, %Y %H:%M",
+    "%b %d, %Y",
+    "%B %d, %Y %I:%M %p",
+    "%B %d, %Y",
+    "%d %b %Y %H:%M:%S",
+    "%d %b %Y %H:%M",
+    "%d %b %Y",
+    "%d %B %Y",
 )
 
 
