@@ -133,3 +133,16 @@ def test_times_as_crms_show_them_with_month_names_or_a_comma_after_the_date(ws: 
     assert [(event["type"], event["occurred_at"], event["detail"]) for event in show(ws, "ada@acme.com")["events"]
             ] == [("visit webpage", "2026-11-20T15:20:00Z", "/pricing"),
                   ("open email", "2026-11-21T05:00:00Z", "Newsletter")]
+
+
+def test_a_day_first_slashed_date_is_a_reject_that_says_why(ws: Workspace) -> None:
+    # British or French Excel: 20/11/2026 (day first); slashed dates read as US month/day
+    text = "Email;Created Date\r\nada@acme.com;20/11/2026 10:15\r\nbea@beta.io;11/20/2026\r\ncy@gamma.org;40/11/2026\r\n"
+    report = imp(ws, "leads", write(ws, "uk.csv", text))
+    assert counts(report) == (3, 1, 0, 0, 2)
+    assert [row[:2] for row in rejects(report)] == [
+        ["2", "created_at: not a date-time: '20/11/2026 10:15' is day/month/year, and slashed dates are read as "
+              "US month/day/year; write day-first dates with dots (20.11.2026) or in ISO order (2026-11-20)"],
+        ["4", "created_at: not a date-time: '40/11/2026'"],
+    ]
+    assert absent(ws, "ada@acme.com") and show(ws, "bea@beta.io")["created_at"] == "2026-11-20T05:00:00Z"

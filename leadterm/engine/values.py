@@ -166,7 +166,16 @@ def parse_time(text: str, zone: tzinfo, what: str = "time") -> datetime:
             return value.replace(tzinfo=zone).astimezone(UTC)
     except OverflowError:  # a moment of year 1 or 9999 that is outside them in UTC
         raise ValueProblem(f"{what}: out of range: {raw!r}") from None
+    if (day_first := _DAY_FIRST.match(raw)) and 12 < int(day_first.group(1)) <= 31 and int(day_first.group(2)) <= 12:
+        raise ValueProblem(f"{what}: not a date-time: {raw!r} is day/month/year, and slashed dates are read as "
+                           "US month/day/year; write day-first dates with dots (20.11.2026) "
+                           "or in ISO order (2026-11-20)")
     raise ValueProblem(f"{what}: not a date-time: {raw!r}")
+
+
+#: A date with slashes whose first number may be a day (20/11/2026, as French or British Excel
+#: writes one): the importer reads slashes as US month/day, so this is what it says of a reject.
+_DAY_FIRST = re.compile(r"(\d{1,2})/(\d{1,2})/\d{4}\b")
 
 
 #: The first and last whole seconds a datetime can hold (0001-01-01 and 9999-12-31, UTC).
