@@ -146,3 +146,51 @@ def test_a_day_first_slashed_date_is_a_reject_that_says_why(ws: Workspace) -> No
         ["4", "created_at: not a date-time: '40/11/2026'"],
     ]
     assert absent(ws, "ada@acme.com") and show(ws, "bea@beta.io")["created_at"] == "2026-11-20T05:00:00Z"
+
+
+LINKEDIN_NOTE = ('Notes:\r\n"When exporting your connection data, you may notice that some of the email addresses are '
+                 'missing. You will only see email addresses for connections who have allowed their connections to '
+                 'see or download their email address using this setting https://www.linkedin.com/psettings/privacy/'
+                 'email. You can learn more here https://www.linkedin.com/help/linkedin/answer/261"\r\n\r\n')
+
+
+def test_linkedin_connections_start_below_their_note(ws: Workspace) -> None:
+    text = (LINKEDIN_NOTE + "First Name,Last Name,URL,Email Address,Company,Position,Connected On\r\n"
+            "Ada,Lovelace,https://www.linkedin.com/in/ada,ada@acme.com,Acme,CTO,20 Nov 2026\r\n"
+            "Bob,Smith,https://www.linkedin.com/in/bob,,Beta,VP Sales,19 Nov 2026\r\n")
+    path = write(ws, "Connections.csv", text)
+    report = imp(ws, "leads", path)
+    assert (report["header_line"], counts(report)) == (4, (2, 1, 0, 0, 1))
+    assert [row[:3] for row in rejects(report)] == [["6", "email: missing email", "Bob"]]
+    ada = show(ws, "ada@acme.com")
+    assert (ada["first_name"], ada["company"], ada["title"]) == ("Ada", "Acme", "CTO")
+    assert ada["form"] == {"URL": "https://www.linkedin.com/in/ada", "Connected On": "20 Nov 2026"}
+    assert counts(imp(ws, "leads", path)) == (2, 0, 0, 1, 1)  # again: nothing new
+    out = ws.run(["import", "leads", str(path)], now=MONDAY_9AM).out
+    assert "header on line 4: the lines above it were skipped" in out
+
+
+def test_a_title_above_the_header_is_skipped_in_every_kind_of_import(ws: Workspace) -> None:
+    leads = write(ws, "titled.csv", "Trade show leads, Berlin 2026;;\n;;\nE-Mail;Vorname;Firma\nj@x.de;Jörg;X\n")
+    report = imp(ws, "leads", leads)
+    assert (report["header_line"], report["delimiter"], counts(report)) == (3, "semicolon", (1, 1, 0, 0, 0))
+    assert show(ws, "j@x.de")["first_name"] == "Jörg"
+    events = write(ws, "events.csv", "Webinar attendees\nemail,type,occurred_at\nj@x.de,webinar,2026-11-20\nbad,webinar,x\n")
+    report = imp(ws, "events", events)
+    assert (report["header_line"], counts(report)) == (2, (2, 1, 0, 0, 1))
+    assert [row[0] for row in rejects(report)] == ["4"]
+    accounts = write(ws, "accounts.csv", "Accounts\ndomain,owner\nx.de,bob\n")
+    assert imp(ws, "accounts", accounts)["header_line"] == 2
+    assert imp(ws, "leads", write(ws, "plain.csv", "email\na@b.co\n"))["header_line"] == 1
+
+
+@pytest.mark.parametrize("text", [
+    "Name;Preferred contact\nAda;Email\nada@x.com;x\n",  # a header without the column: its rows are not searched
+    "Leads\nName,Company\nAda,Email\n",                    # nor are those below a header after a title
+    "Title\n" + "note\n" * 10 + "email\na@b.co\n",         # a header too far down
+])
+def test_no_header_is_looked_for_below_a_header_or_far_down(ws: Workspace, text: str) -> None:
+    path = write(ws, "no-email.csv", text)
+    result = ws.run(["import", "leads", str(path), "--json"], now=MONDAY_9AM)
+    assert result.code == 2 and f"{path}: line 1: no email column" in result.err
+    assert absent(ws, "ada@x.com") and absent(ws, "a@b.co")

@@ -44,6 +44,8 @@ def _print_import(report: dict[str, Any]) -> None:
         f"{report['kind']}: read {report['read']}, inserted {report['inserted']}, updated {report['updated']}, "
         f"duplicates {report['duplicates']}, rejected {report['rejected']}"
     )
+    if report["header_line"] > 1:
+        echo(f"header on line {report['header_line']}: the lines above it were skipped")
     if report["rejects_file"]:
         echo(f"rejected rows, with line numbers and reasons: {clean(report['rejects_file'])}")
     if report["changed"]:

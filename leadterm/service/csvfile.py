@@ -36,6 +36,7 @@ _SIGNATURES = {
 }
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _DELIMITERS = (",", ";", "\t")
+_HEADER_SEARCH = 10  # records looked at for a header when the first is not one (a title above it)
 _SNIFF_LINES = 20  # data lines read with the header to sniff the delimiter...
 _SNIFF_CHARS = 1 << 16  # ...unless they come to this many characters first (whole lines still)
 _SCAN = 1 << 20
@@ -359,6 +360,16 @@ class _Feed:
         return self.queue.popleft() if self.queue else next(self.rest)
 
 
+def _a_note(lines: list[str], delimiter: str) -> bool:
+    """Whether a record is a title or a note, not a header or a row: at most one value
+    (``Notes:``, a quoted paragraph, ``Trade show leads, Berlin;;;``, a blank line)."""
+    try:
+        values = next(csv.reader(lines, delimiter=delimiter, strict=False), [])
+    except csv.Error:
+        return False
+    return sum(1 for value in values if value.strip()) <= 1
+
+
 class CsvSource:
     """A CSV file's header and records, each with the physical line number it starts on."""
 
@@ -372,30 +383,76 @@ class CsvSource:
         if self.size == 0:
             raise Invalid(f"{path}: the file is empty")
         self.encoding, self._skip = _detect_encoding(path)
+        csv.field_size_limit(MAX_FIELD)
+        self.headers: list[str] = []
+        self.delimiter = ","
+        self._header_lines = 0  # the lines up to the header's last one
+        self.header_line = 1  # the physical line the header starts on
+        found = self._header_at(0)
+        if found is None:
+            raise Invalid(f"{path}: line 1: the header row is blank")
+        self._take(found, 0)
+        self._handle: io.TextIOWrapper | None = None
+        self._lines_read = 0  # lines ``batches`` has read from the file so far
+
+    def _header_at(self, above: int) -> tuple[list[str], str, int, bool] | None:
+        """The header read from line ``above + 1`` on (its record may span lines), the delimiter
+        sniffed from it and the lines below it, how many lines it ends after, and whether any
+        record follows it; None when that line is blank."""
         with self._open() as handle:
+            for _ in range(above):
+                handle.readline()
             first = handle.readline()
             if not first.strip():
-                raise Invalid(f"{path}: line 1: the header row is blank")
+                return None
             sample, length = [first], len(first)
             while len(sample) <= _SNIFF_LINES and length < _SNIFF_CHARS and (line := handle.readline()):
                 sample.append(line)
                 length += len(line)
-            csv.field_size_limit(MAX_FIELD)
-            self.delimiter = _sniff_delimiter(sample)
-            reader = csv.reader(chain(sample, handle), delimiter=self.delimiter)  # no seek: past any BOM
+            delimiter = _sniff_delimiter(sample)
+            reader = csv.reader(chain(sample, handle), delimiter=delimiter)  # no seek: past any BOM
             try:
-                self.headers: list[str] = next(reader)
+                headers = next(reader)
             except csv.Error as error:
-                raise Invalid(f"{path}: line 1: the header cannot be read ({error})") from None
-            self._header_lines = reader.line_num
+                raise Invalid(f"{self.path}: line {above + 1}: the header cannot be read ({error})") from None
+            lines = above + reader.line_num
             try:
                 has_rows = any(row for row in reader)
             except csv.Error:  # something is there, if only a broken row: it will be a reject
                 has_rows = True
-            if not has_rows:
-                raise Invalid(f"{path}: no data rows below the header (line 1)")
-        self._handle: io.TextIOWrapper | None = None
-        self._lines_read = 0  # lines ``batches`` has read from the file so far
+        return headers, delimiter, lines, has_rows
+
+    def _take(self, found: tuple[list[str], str, int, bool], above: int) -> None:
+        self.headers, self.delimiter, self._header_lines, has_rows = found
+        self.header_line = above + 1
+        if not has_rows:
+            raise Invalid(f"{self.path}: no data rows below the header (line {above + 1})")
+
+    def header_below(self, fits: Callable[[list[str]], bool]) -> bool:
+        """For a file whose first line is not its header (a title above it, or a note as
+        LinkedIn's Connections.csv has): the first of the next records whose fields ``fits``
+        becomes the header, the lines above it skipped (``header_line`` says where it starts)
+        and the delimiter sniffed again from it. Only a title or a note may be skipped: the
+        search ends at a record with more than one value by the delimiter sniffed from the top
+        of the file (a header without the column, rows below it), or after ``_HEADER_SEARCH``
+        records. False, with
+        nothing changed, when no record fits."""
+        with self._open() as handle:
+            top = list(islice(handle, _HEADER_SEARCH * 4))
+        bounds, reader = [0], csv.reader(top, strict=False)  # where records start (a note may span lines)
+        try:
+            for _ in islice(reader, _HEADER_SEARCH):
+                bounds.append(reader.line_num)
+        except csv.Error:
+            pass
+        for before, above in zip(bounds, bounds[1:]):
+            if above >= len(top) or not _a_note(top[before:above], self.delimiter):
+                break
+            found = self._header_at(above)
+            if found is not None and fits(found[0]):
+                self._take(found, above)
+                return True
+        return False
 
     def _open(self) -> io.TextIOWrapper:
         """The file as text, from its first character (past a BOM its encoding does not drop)."""

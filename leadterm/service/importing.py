@@ -69,6 +69,8 @@ class ImportReport:
     leads_created: int = 0
     encoding: str = ""
     delimiter: str = ""
+    header_line: int = 1
+    """The line the header starts on: past 1 when a title or a note above it was skipped."""
     seconds: float = 0.0
 
     def add(self, counts: Mapping[str, int]) -> None:
@@ -171,18 +173,30 @@ def open_job(kind: str, path: Path, table: Mapping[str, Sequence[str]], required
     ``extra_columns``); otherwise they are not read, and listed with ``ignored_columns``.
     """
     source = CsvSource(path)
-    present = {header_key(header) for header in source.headers}
     ignore = tuple(ignore)
-    if not all(header_key(name) in present for name in ignore):
-        ignore = ()
+
+    def columns_of(headers: list[str]) -> ColumnMap:
+        present = {header_key(header) for header in headers}
+        skipped = ignore if all(header_key(name) in present for name in ignore) else ()
+        return map_columns(headers, table, required, mapping, skipped)
+
+    def fits(headers: list[str]) -> bool:
+        try:
+            columns_of(headers)
+        except ColumnError:
+            return False
+        return True
+
     try:
-        columns = map_columns(source.headers, table, required, mapping, ignore)
-    except ColumnError as error:
-        raise Invalid(f"{path}: line 1: {error}") from error
+        columns = columns_of(source.headers)
+    except ColumnError as error:  # a title or a note above the header, perhaps
+        if not source.header_below(fits):
+            raise Invalid(f"{path}: line 1: {error}") from error
+        columns = columns_of(source.headers)
     extra = list(dict.fromkeys(columns.extra.values()))
     report = ImportReport(kind, str(path), extra_columns=extra if keeps_extra else [],
                           ignored_columns=[*columns.ignored, *([] if keeps_extra else extra)],
-                          encoding=source.encoding, delimiter=source.delimiter)
+                          encoding=source.encoding, delimiter=source.delimiter, header_line=source.header_line)
     return Job(source, columns, RejectWriter(path, source.headers), report, progress)
 
 
