@@ -184,7 +184,14 @@ def test_a_title_above_the_header_is_skipped_in_every_kind_of_import(ws: Workspa
     assert imp(ws, "leads", write(ws, "plain.csv", "email\na@b.co\n"))["header_line"] == 1
 
 
+def test_a_title_with_a_comma_above_a_tab_separated_header(ws: Workspace) -> None:
+    report = imp(ws, "leads", write(ws, "tabs.csv", "Leads, Berlin\nEmail\tName\tCompany\nada@x.com\tAda\tX\n"))
+    assert (report["header_line"], report["delimiter"], counts(report)) == (2, "tab", (1, 1, 0, 0, 0))
+    assert show(ws, "ada@x.com")["company"] == "X"
+
+
 @pytest.mark.parametrize("text", [
+    "Mail\nada@acme.com\nEmail\nbob@beta.com\n",      # one column: a row is never skipped as a title
     "Name;Preferred contact\nAda;Email\nada@x.com;x\n",  # a header without the column: its rows are not searched
     "Leads\nName,Company\nAda,Email\n",                    # nor are those below a header after a title
     "Title\n" + "note\n" * 10 + "email\na@b.co\n",         # a header too far down
@@ -193,4 +200,29 @@ def test_no_header_is_looked_for_below_a_header_or_far_down(ws: Workspace, text:
     path = write(ws, "no-email.csv", text)
     result = ws.run(["import", "leads", str(path), "--json"], now=MONDAY_9AM)
     assert result.code == 2 and f"{path}: line 1: no email column" in result.err
-    assert absent(ws, "ada@x.com") and absent(ws, "a@b.co")
+    assert absent(ws, "ada@x.com") and absent(ws, "a@b.co") and absent(ws, "bob@beta.com")
+
+
+def test_a_header_with_only_rows_of_no_value_below_it_is_refused(ws: Workspace) -> None:
+    path = write(ws, "empty.csv", "Email,Name\n,\n ,\n")
+    result = ws.run(["import", "leads", str(path), "--json"], now=MONDAY_9AM)
+    assert result.code == 2 and "no data rows below the header (line 1)" in result.err
+
+
+def test_headers_with_decomposed_accents_match_as_composed_ones(ws: Workspace) -> None:
+    # macOS tools may write "é" as "e" and a combining accent (NFD)
+    header = "E-Mail-Adresse;Pre\u0301nom;Socie\u0301te\u0301"
+    report = imp(ws, "leads", write(ws, "nfd.csv", f"{header}\nzoe@x.fr;Zoé;Société X\n"))
+    assert report["extra_columns"] == []
+    zoe = show(ws, "zoe@x.fr")
+    assert (zoe["first_name"], zoe["company"]) == ("Zoé", "Société X")
+
+
+def test_a_24_hour_time_after_a_comma_is_a_reject_not_a_guess(ws: Workspace) -> None:
+    # Salesforce Lightning in a day-first locale writes "05/11/2026, 14:30" for 5 November: read
+    # as US month/day it would be May 11, so only the US form (with AM/PM) is read
+    path = write(ws, "lightning.csv", 'Email,Created Date\nuk@x.co.uk,"05/11/2026, 14:30"\nus@x.com,"11/05/2026, 2:30 PM"\n')
+    report = imp(ws, "leads", path)
+    assert counts(report) == (2, 1, 0, 0, 1)
+    assert [row[:2] for row in rejects(report)] == [["2", "created_at: not a date-time: '05/11/2026, 14:30'"]]
+    assert show(ws, "us@x.com")["created_at"] == "2026-11-05T19:30:00Z"

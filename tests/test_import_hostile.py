@@ -359,6 +359,16 @@ def test_company_sizes_grouped_as_locales_write_them(ws: Workspace, written: str
     assert show(ws, "a@x.com")["company_size"] == count
 
 
+@pytest.mark.parametrize("written, reason", [
+    ("250.000", "'250.000' could be 250 or 250000; write it without the point"),  # 3 decimals, or German?
+    ("1.000", "'1.000' could be 1 or 1000; write it without the point"),
+])
+def test_company_sizes_a_locale_would_read_otherwise_are_rejects_that_say_so(ws: Workspace, written: str,
+                                                                            reason: str) -> None:
+    report = imp(ws, "leads", write(ws, "sizes.csv", lines("email,company_size", f"a@x.com,{written}")))
+    assert [row[:2] for row in rejects(report)] == [["2", f"company_size: {reason}"]]
+
+
 @pytest.mark.parametrize("written", ["1.5", "1,2", "1,200,0", "1.000.000.0", "12,345.678", "1,2,000", "-5"])
 def test_company_sizes_that_are_no_whole_count_are_rejects(ws: Workspace, written: str) -> None:
     report = imp(ws, "leads", write(ws, "sizes.csv", lines("email,company_size", f'a@x.com,"{written}"')))
@@ -669,10 +679,11 @@ def test_event_times_with_offsets_naive_and_spreadsheet_spellings(ws: Workspace)
         "ada@acme.com,webinar,2026-11-20 09:00:00 UTC,w",
         "ada@acme.com,webinar,2026-11-20 09:00 GMT,w",
         "ada@acme.com,webinar,2026-11-20 4:00,w",             # a spreadsheet's hour of one digit
+        "ada@acme.com,webinar,2026-11-20 9:00 UTC,w",
         "ada@acme.com,webinar,2026/11/20 04:00:00,w",
         "ada@acme.com,webinar,11/20/2026 10:00 AM,w",         # 15:00Z: another event
     ))
-    assert counts(imp(ws, "events", path)) == (12, 2, 0, 10, 0)
+    assert counts(imp(ws, "events", path)) == (13, 2, 0, 11, 0)
     assert [e["occurred_at"] for e in show(ws, "1")["events"]] == ["2026-11-20T09:00:00Z", "2026-11-20T15:00:00Z"]
 
 

@@ -7,6 +7,7 @@ write day/month/year with slashes, which the importer reads as US month/day."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -14,8 +15,10 @@ __all__ = ["LEAD_COLUMNS", "EVENT_COLUMNS", "ACCOUNT_COLUMNS", "ColumnMap", "map
 
 
 def header_key(header: str) -> str:
-    """The comparison key of a header: lower case, without spaces, underscores, dashes, dots."""
-    return re.sub(r"[\s_\-.]+", "", header.strip().lstrip("\ufeff")).casefold()
+    """The comparison key of a header: composed (NFC: macOS tools may write "Prénom" with a
+    combining accent), lower case, without spaces, underscores, dashes, dots."""
+    key = re.sub(r"[\s_\-.]+", "", header.strip().lstrip("\ufeff")).casefold()
+    return key if key.isascii() else unicodedata.normalize("NFC", key)
 
 
 def _aliases(table: Mapping[str, Sequence[str]]) -> dict[str, str]:

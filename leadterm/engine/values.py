@@ -19,8 +19,10 @@ class ValueProblem(ValueError):
 
 
 #: How spreadsheets write times they have formatted (Excel's US default, the German one, and the
-#: ISO order with an hour of one digit or slashes, which ISO 8601 readers refuse), and CRMs.
-_SPREADSHEET_FORMATS = (
+#: ISO order with an hour of one digit or slashes, which ISO 8601 readers refuse), and Salesforce
+#: Lightning's reports (a comma after the date; only with AM/PM, the US form: a day-first locale
+#: writes "05/11/2026, 14:30", which would read as May 11).
+_NUMERIC_FORMATS = (
     "%m/%d/%Y %H:%M:%S",
     "%m/%d/%Y %H:%M",
     "%m/%d/%Y %I:%M:%S %p",
@@ -34,12 +36,13 @@ _SPREADSHEET_FORMATS = (
     "%Y/%m/%d %H:%M:%S",
     "%Y/%m/%d %H:%M",
     "%Y/%m/%d",
-    # Salesforce Lightning reports (a comma after the date), and months by name, as CRMs show
-    # them (Marketo, HubSpot: "Nov 20, 2026 10:20 AM") and LinkedIn exports them ("20 Nov 2026");
-    # English names: nothing in leadterm sets a locale, so strptime reads the C locale's
     "%m/%d/%Y, %I:%M:%S %p",
     "%m/%d/%Y, %I:%M %p",
-    "%m/%d/%Y, %H:%M",
+)
+#: Months by name, as CRMs show them (Marketo, HubSpot: "Nov 20, 2026 10:20 AM") and LinkedIn
+#: exports them ("20 Nov 2026"); English names: nothing in leadterm sets a locale, so strptime
+#: reads the C locale's. Tried only for a value with a word of three letters in it.
+_NAMED_MONTH_FORMATS = (
     "%b %d, %Y %I:%M:%S %p",
     "%b %d, %Y %I:%M %p",
     "%b %d, %Y, %I:%M %p",
@@ -52,6 +55,9 @@ _SPREADSHEET_FORMATS = (
     "%d %b %Y",
     "%d %B %Y",
 )
+_MONTH_NAME = re.compile(r"[A-Za-z]{3}")
+#: UTC written after a spreadsheet's time ("2026-11-20 9:00 UTC"), which strptime cannot read
+_UTC_AFTER = re.compile(r"(?<=[\dMm])\s*(?:Z|z|UTC|GMT|utc|gmt)$")
 
 
 #: A cell starting with one of these is a formula to a spreadsheet (OWASP "CSV injection").
@@ -129,6 +135,7 @@ _LARGEST = 2**63 - 1  # what the database can hold
 _WHOLE = re.compile(r"(\d{1,3}(?:(?P<sep>[ ,.'\u2019])\d{3})(?:(?P=sep)\d{3})*|\d{1,2}(?:,\d\d)+,\d{3}|\d+)"
                     r"(?:[.,]0+)?")
 _BAND = re.compile(r"(\d[\d,.' \u2019]*)\s*(?:-|\u2013|to)\s*(\d[\d,.' \u2019]*)")  # 51-200, 1,001 to 5,000
+_POINT_THOUSAND = re.compile(r"\d{1,3}\.000")
 _SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " "})  # no-break and thin spaces
 
 
@@ -144,6 +151,9 @@ def parse_count(text: str, what: str = "number") -> int:
     whole = _WHOLE.fullmatch(cleaned)
     if whole is None or (mark := cleaned[len(whole.group(1)):][:1]) and mark in whole.group(1):  # 1,200,0
         raise ValueProblem(f"{what}: not a whole number: {raw!r}")
+    if _POINT_THOUSAND.fullmatch(cleaned):  # 250.000: 250 to one locale, 250000 to another
+        raise ValueProblem(f"{what}: {raw!r} could be {cleaned.split('.')[0]} or {cleaned.replace('.', '')}; "
+                           "write it without the point")
     digits = re.sub(r"\D", "", whole.group(1))
     if len(digits) > 19 or int(digits) > _LARGEST:
         raise ValueProblem(f"{what}: too large: {raw[:40]!r}" + ("..." if len(raw) > 40 else ""))
@@ -158,12 +168,15 @@ def parse_time(text: str, zone: tzinfo, what: str = "time") -> datetime:
             return parse_instant(raw, zone)
         except InstantError:
             pass
-        for pattern in _SPREADSHEET_FORMATS:
+        written, in_zone = raw, zone
+        if utc := _UTC_AFTER.search(raw):
+            written, in_zone = raw[:utc.start()], UTC
+        for pattern in _NAMED_MONTH_FORMATS if _MONTH_NAME.search(written) else _NUMERIC_FORMATS:
             try:
-                value = datetime.strptime(raw, pattern)
+                value = datetime.strptime(written, pattern)
             except ValueError:
                 continue
-            return value.replace(tzinfo=zone).astimezone(UTC)
+            return value.replace(tzinfo=in_zone).astimezone(UTC)
     except OverflowError:  # a moment of year 1 or 9999 that is outside them in UTC
         raise ValueProblem(f"{what}: out of range: {raw!r}") from None
     if (day_first := _DAY_FIRST.match(raw)) and 12 < int(day_first.group(1)) <= 31 and int(day_first.group(2)) <= 12:

@@ -82,10 +82,11 @@ codecs.register_error("leadterm-windows-1252", _windows_1252_gap)
 
 
 def _detect_encoding(path: Path) -> tuple[str, int]:
-    """The file's encoding, and how many bytes before its text to skip: UTF-8 (with or without
-    BOM, which the codec drops) when the whole file decodes so, else Windows-1252, past a UTF-8
-    BOM that such a file may start with (a tool added it and another wrote cp1252 text after it;
-    read as cp1252, the BOM would be three letters glued to the first header)."""
+    """The file's encoding, and how many bytes before its text to skip: UTF-16 when it starts
+    with that byte order mark (``_utf16``); UTF-8 (with or without BOM, which the codec drops)
+    when the whole file decodes so; else Windows-1252, past a UTF-8 BOM that such a file may
+    start with (a tool added it and another wrote cp1252 text after it; read as cp1252, the BOM
+    would be three letters glued to the first header)."""
     with path.open("rb") as handle:
         head = handle.read(65536)
         if head.startswith(_UTF16_BOMS):
@@ -360,14 +361,9 @@ class _Feed:
         return self.queue.popleft() if self.queue else next(self.rest)
 
 
-def _a_note(lines: list[str], delimiter: str) -> bool:
-    """Whether a record is a title or a note, not a header or a row: at most one value
-    (``Notes:``, a quoted paragraph, ``Trade show leads, Berlin;;;``, a blank line)."""
-    try:
-        values = next(csv.reader(lines, delimiter=delimiter, strict=False), [])
-    except csv.Error:
-        return False
-    return sum(1 for value in values if value.strip()) <= 1
+def _values(fields: list[str]) -> int:
+    """How many fields hold a value."""
+    return sum(1 for value in fields if value.strip())
 
 
 class CsvSource:
@@ -417,7 +413,7 @@ class CsvSource:
                 raise Invalid(f"{self.path}: line {above + 1}: the header cannot be read ({error})") from None
             lines = above + reader.line_num
             try:
-                has_rows = any(row for row in reader)
+                has_rows = any(map(_values, reader))  # a row of no values is no row (it is skipped)
             except csv.Error:  # something is there, if only a broken row: it will be a reject
                 has_rows = True
         return headers, delimiter, lines, has_rows
@@ -430,13 +426,12 @@ class CsvSource:
 
     def header_below(self, fits: Callable[[list[str]], bool]) -> bool:
         """For a file whose first line is not its header (a title above it, or a note as
-        LinkedIn's Connections.csv has): the first of the next records whose fields ``fits``
-        becomes the header, the lines above it skipped (``header_line`` says where it starts)
-        and the delimiter sniffed again from it. Only a title or a note may be skipped: the
-        search ends at a record with more than one value by the delimiter sniffed from the top
-        of the file (a header without the column, rows below it), or after ``_HEADER_SEARCH``
-        records. False, with
-        nothing changed, when no record fits."""
+        LinkedIn's Connections.csv has): the first of the next records that ``fits`` becomes the
+        header, the lines above it skipped (``header_line`` says where it starts) and the
+        delimiter sniffed again from it. Only a title or a note may be skipped: a header so found
+        has two values or more, and each record above it one at most by its delimiter (so a row
+        is never skipped, nor a header without the column taken for a title). False, with
+        nothing changed, when none of the first ``_HEADER_SEARCH`` records fits."""
         with self._open() as handle:
             top = list(islice(handle, _HEADER_SEARCH * 4))
         bounds, reader = [0], csv.reader(top, strict=False)  # where records start (a note may span lines)
@@ -445,11 +440,14 @@ class CsvSource:
                 bounds.append(reader.line_num)
         except csv.Error:
             pass
-        for before, above in zip(bounds, bounds[1:]):
-            if above >= len(top) or not _a_note(top[before:above], self.delimiter):
+        for above in bounds[1:]:
+            if above >= len(top):
                 break
             found = self._header_at(above)
-            if found is not None and fits(found[0]):
+            if found is None or _values(found[0]) < 2 or not fits(found[0]):
+                continue
+            notes = (top[start:end] for start, end in zip(bounds, bounds[1:]) if end <= above)
+            if all(_values(next(csv.reader(lines, delimiter=found[1], strict=False), [])) <= 1 for lines in notes):
                 self._take(found, above)
                 return True
         return False
