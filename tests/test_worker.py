@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from conftest import ADA, BEA, CY, MONDAY_9AM, Workspace, add_events, add_leads, demo_request
 
 
@@ -48,6 +50,19 @@ def test_a_pass_that_routes_thousands_routes_each_as_one_at_a_time_would(ws: Wor
     assert {(brief["history"][-1]["action"], brief["clock"], brief["deadline"]) for brief in briefs} == {
         ("routed", "first_touch", "2026-11-23T14:15:00Z")}
     assert ws.ok("tick", now=MONDAY_9AM)["routed"] == 0
+    # the accounts each batch claimed are in the database: new leads of them follow their owner
+    later = [f"new{i}@company{i}.com" for i in range(0, 700, 7)]
+    add_leads(ws, [lead(e) for e in later], now=MONDAY_9AM, name="later.csv")
+    add_events(ws, [demo_request(e, "2026-11-23T13:30:00Z") for e in later], now=MONDAY_9AM, name="later-e.csv")
+    assert ws.ok("tick", now=MONDAY_9AM)["routed"] == len(later)
+    got = owners(ws)
+    assert [got[e] for e in later] == [first[i] for i in range(0, 700, 7)]
+    reasons = {ws.ok(f"show {e}", now=MONDAY_9AM)["history"][-1]["reason"] for e in later[::20]}
+    assert all("account owner of company" in reason for reason in reasons)
+    with sqlite3.connect(ws.root / "data" / "leadterm.db") as db:  # a row of each kind for each lead given out
+        assert db.execute("SELECT COUNT(*), COUNT(DISTINCT lead_id) FROM assignment").fetchone() == (2_600, 2_600)
+        assert db.execute("SELECT COUNT(*) FROM notification WHERE kind = 'assigned'").fetchone() == (2_600,)
+        assert db.execute("SELECT COUNT(*) FROM history WHERE action = 'routed'").fetchone() == (2_600,)
 
 
 def test_away_reps_are_skipped_and_the_history_says_so(ws: Workspace) -> None:

@@ -40,10 +40,16 @@ def clock_columns(context: Context, lead: LeadRecord) -> dict[str, Any]:
 
 def apply(context: Context, lead: LeadRecord, changes: dict[str, Any]) -> LeadRecord:
     """Write ``changes`` (plus the derived clock columns) and return the lead as it now is."""
+    updated, values = _with_clocks(context, lead, changes)
+    leads.update(lead.id, values, context.now())
+    return updated
+
+
+def _with_clocks(context: Context, lead: LeadRecord, changes: dict[str, Any]) -> tuple[LeadRecord, dict[str, Any]]:
+    """The lead with ``changes``, and the values to write: the changes and the clock columns."""
     changed = lead.but(**changes)
     derived = clock_columns(context, changed)
-    leads.update(lead.id, {**changes, **derived}, context.now())
-    return changed.but(**derived)
+    return changed.but(**derived), {**changes, **derived}
 
 
 def managers_of(context: Context, handle: str) -> list[str]:
@@ -66,11 +72,6 @@ def give(
 ) -> LeadRecord:
     """Assign ``lead`` to ``decision.rep`` with fresh deadlines and escalation level 0."""
     return give_many(context, [(lead, decision)], actor=actor, action=action, level=level, reason=reason)[0]
-
-
-#: What a lead's row gets when it is given to a rep, in the order ``give_many`` writes them.
-_GIVEN = ("owner", "assigned_at", "routed_group", "routed_via", "accept_due", "first_touch_due",
-          "escalation_level", "unroutable_since", "due_at", "escalate_at")
 
 
 def give_many(
@@ -107,10 +108,10 @@ def give_many(
             "escalation_level": 0,
             "unroutable_since": None,
         }
-        changed = lead.but(**changes)
-        changed = changed.but(**clock_columns(context, changed))
+        changed, values = _with_clocks(context, lead, changes)
         given.append(changed)
-        rows.append((*(getattr(changed, name) for name in _GIVEN), lead.id))
+        columns = tuple(values)  # the same for every lead
+        rows.append((*values.values(), lead.id))
         assignments.append((lead.id, rep, decision.via, decision.group, tier, now, changed.accept_due,
                             changed.first_touch_due))
         detail = {"to": rep, "via": decision.via, "group": decision.group}
@@ -122,7 +123,7 @@ def give_many(
             notices.append((previous, lead.id, now, "reassigned", f"{lead.who} was reassigned to {rep}"))
         if (domain := account_domain(lead.email, personal)) is not None:
             claims.append((domain, rep))
-    leads.update_each(_GIVEN, rows, now)
+    leads.update_each(columns, rows, now)
     team.start_assignments(assignments)
     journal.record_many(history)
     journal.notify(notices)
