@@ -6,12 +6,13 @@ Naive input is read in a given zone (the calendar's), as people write local time
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time, timezone, tzinfo
 from itertools import repeat
 from operator import methodcaller
 
-__all__ = ["UTC", "parse_instant", "to_iso", "epoch_to_iso", "epochs_to_iso", "from_epoch", "to_epoch", "InstantError"]
+__all__ = ["UTC", "parse_instant", "without_utc", "to_iso", "epoch_to_iso", "epochs_to_iso", "from_epoch", "to_epoch", "InstantError"]
 
 UTC = timezone.utc
 
@@ -42,17 +43,21 @@ def parse_instant(text: str, zone: tzinfo) -> datetime:
     return value.astimezone(UTC).replace(microsecond=0)
 
 
-_BEFORE_ZONE_NAME = tuple(" 0123456789")
+#: UTC written after a time as RFC 3339, log files and spreadsheets also write it: ``Z`` or
+#: ``z``, ``UTC`` or ``GMT``, with a space before it or not (after a digit, or AM/PM)
+_UTC_AFTER = re.compile(r"(?<=[\dMm])\s*(?:[Zz]|UTC|GMT|utc|gmt)$")
+
+
+def without_utc(text: str) -> tuple[str, bool]:
+    """``text`` without a UTC written after its time (``_UTC_AFTER``), and whether it had one."""
+    found = _UTC_AFTER.search(text)
+    return (text[:found.start()], True) if found else (text, False)
 
 
 def _utc_spelled(text: str) -> str:
-    """UTC as RFC 3339 and log files also spell it after a time: a lowercase ``z``, ``UTC`` or
-    ``GMT`` (with a space before it or not), as ``Z``."""
-    if text[-1:] == "z":
-        return text[:-1] + "Z"
-    if text[-3:].upper() in ("UTC", "GMT") and text[-4:-3] in _BEFORE_ZONE_NAME:
-        return text[:-3].rstrip() + "Z"
-    return text
+    """``text`` with a UTC written after its time as ISO 8601's ``Z``."""
+    head, utc = without_utc(text)
+    return head + "Z" if utc else text
 
 
 def to_iso(value: datetime | None) -> str | None:

@@ -9,7 +9,7 @@ from functools import partial
 from operator import attrgetter
 from typing import Any
 
-from leadterm.engine.times import UTC, InstantError, parse_instant
+from leadterm.engine.times import UTC, InstantError, parse_instant, without_utc
 
 __all__ = ["parse_count", "parse_time", "epoch_of", "epochs_of", "clean_text", "clean_column", "blanks_as_none", "each_distinct", "repeats", "ValueProblem", "to_spreadsheet", "from_spreadsheet", "PROTECTED_STARTS"]
 
@@ -56,8 +56,6 @@ _NAMED_MONTH_FORMATS = (
     "%d %B %Y",
 )
 _MONTH_NAME = re.compile(r"[A-Za-z]{3}")
-#: UTC written after a spreadsheet's time ("2026-11-20 9:00 UTC"), which strptime cannot read
-_UTC_AFTER = re.compile(r"(?<=[\dMm])\s*(?:Z|z|UTC|GMT|utc|gmt)$")
 
 
 #: A cell starting with one of these is a formula to a spreadsheet (OWASP "CSV injection").
@@ -168,9 +166,8 @@ def parse_time(text: str, zone: tzinfo, what: str = "time") -> datetime:
             return parse_instant(raw, zone)
         except InstantError:
             pass
-        written, in_zone = raw, zone
-        if utc := _UTC_AFTER.search(raw):
-            written, in_zone = raw[:utc.start()], UTC
+        written, utc = without_utc(raw)  # "2026-11-20 9:00 UTC", which strptime cannot read
+        in_zone = UTC if utc else zone
         for pattern in _NAMED_MONTH_FORMATS if _MONTH_NAME.search(written) else _NUMERIC_FORMATS:
             try:
                 value = datetime.strptime(written, pattern)

@@ -19,7 +19,7 @@ from typing import Any, BinaryIO, NamedTuple
 
 from leadterm.service.errors import Invalid
 
-__all__ = ["Block", "CsvSource", "Record", "RejectWriter", "rejects_path", "MAX_FIELD"]
+__all__ = ["Block", "CsvSource", "Record", "RejectWriter", "count_values", "rejects_path", "MAX_FIELD"]
 
 #: The longest field a row may have (characters); a longer one makes the row a reject.
 MAX_FIELD = 131_072
@@ -361,8 +361,8 @@ class _Feed:
         return self.queue.popleft() if self.queue else next(self.rest)
 
 
-def _values(fields: list[str]) -> int:
-    """How many fields hold a value."""
+def count_values(fields: Sequence[str]) -> int:
+    """How many fields hold a value (a row of none is no row: it is skipped as a blank line is)."""
     return sum(1 for value in fields if value.strip())
 
 
@@ -413,7 +413,7 @@ class CsvSource:
                 raise Invalid(f"{self.path}: line {above + 1}: the header cannot be read ({error})") from None
             lines = above + reader.line_num
             try:
-                has_rows = any(map(_values, reader))  # a row of no values is no row (it is skipped)
+                has_rows = any(map(count_values, reader))  # a row of no values is no row (it is skipped)
             except csv.Error:  # something is there, if only a broken row: it will be a reject
                 has_rows = True
         return headers, delimiter, lines, has_rows
@@ -444,10 +444,10 @@ class CsvSource:
             if above >= len(top):
                 break
             found = self._header_at(above)
-            if found is None or _values(found[0]) < 2 or not fits(found[0]):
+            if found is None or count_values(found[0]) < 2 or not fits(found[0]):
                 continue
             notes = (top[start:end] for start, end in zip(bounds, bounds[1:]) if end <= above)
-            if all(_values(next(csv.reader(lines, delimiter=found[1], strict=False), [])) <= 1 for lines in notes):
+            if all(count_values(next(csv.reader(lines, delimiter=found[1], strict=False), [])) <= 1 for lines in notes):
                 self._take(found, above)
                 return True
         return False

@@ -10,7 +10,7 @@ from leadterm.engine.columns import ACCOUNT_COLUMNS
 from leadterm.engine.values import ValueProblem, clean_text
 from leadterm.service.context import Context
 from leadterm.service.handoff import routing_changed
-from leadterm.service.importing import ImportReport, Progress, open_job, run_pipeline, wrong_width
+from leadterm.service.importing import ImportReport, Progress, count_net_change, open_job, run_pipeline, wrong_width
 from leadterm.store import team
 
 __all__ = ["import_accounts", "normalize_domain"]
@@ -71,9 +71,7 @@ def import_accounts(context: Context, path: Path, mapping: Mapping[str, str] | N
 
     def write_chunk(chunk: list[Account]) -> Counter[str]:  # in the pipeline's transaction
         """Rows merged one by one; those for an account already stored count by what they
-        change in all (one ``updated`` if it ends up changed, the others duplicates), as import
-        leads counts a known lead's rows: a file that names a domain twice changes nothing the
-        second time it is imported."""
+        change in all (``count_net_change``), as import leads counts a known lead's rows."""
         now = int(context.now().timestamp())
         counts: Counter[str] = Counter()
         stored = team.accounts_of(domain for domain, _, _ in chunk)
@@ -87,12 +85,8 @@ def import_accounts(context: Context, path: Path, mapping: Mapping[str, str] | N
             counts.update(f"changed.{field}" for field in changed)
         now_stored = team.accounts_of(rows)
         for domain, count in rows.items():
-            changed = [field for field, before, after in zip(("name", "owner"), stored[domain], now_stored[domain])
-                       if before != after]
-            counts["duplicates"] += count - 1 if changed else count
-            if changed:
-                counts["updated"] += 1
-                counts.update(f"changed.{field}" for field in changed)
+            pairs = zip(("name", "owner"), stored[domain], now_stored[domain])
+            count_net_change(counts, count, [field for field, before, after in pairs if before != after])
         routing_changed()
         return counts
 

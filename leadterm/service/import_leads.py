@@ -31,7 +31,8 @@ from leadterm.engine.values import (
 from leadterm.service.context import SYSTEM, Context
 from leadterm.service.csvfile import Block
 from leadterm.service.importing import (
-    ImportReport, Pipeline, Progress, email_in_column, open_job, pack_texts, unpack, wrong_width,
+    ImportReport, Pipeline, Progress, count_net_change, email_in_column, open_job, pack_texts, unpack,
+    wrong_width,
 )
 from leadterm.store import journal, scores
 from leadterm.store import leads as lead_store
@@ -261,11 +262,9 @@ def _merge_chunk(context: Context, overwrite: bool, chunk: list[Lead], known: di
                  now: datetime) -> Counter[str]:
     """A chunk lead by lead: a known email (or one met earlier in the chunk) is merged.
 
-    A known lead that several rows merge into counts once, by what the rows change in all: one
-    row updated it (the others duplicates) when its data ends up changed, and the fields that
-    ended up changed are counted. So a file that names an email twice with different values
-    changes nothing when imported again, even with ``overwrite`` (row by row, the two rows would
-    undo each other each time: two updates that change nothing, and a disqualified lead revived)."""
+    A known lead that several rows merge into counts once, by what the rows change in all
+    (``count_net_change``), even with ``overwrite``: row by row, two rows that name an email with
+    different values would undo each other at every import, and revive a disqualified lead."""
     epoch = to_epoch(now)
     report: Counter[str] = Counter()
     new: dict[str, Lead] = {}
@@ -296,10 +295,8 @@ def _merge_chunk(context: Context, overwrite: bool, chunk: list[Lead], known: di
         current, before = known[email], stored[email]
         names = [name for name in DATA_FIELDS if current.get(name) != before.get(name)]
         names += ["form"] if (current.get("form") or {}) != before["form"] else []
-        report["duplicates"] += count - 1 if names else count
+        count_net_change(report, count, names)
         if names:
-            report["updated"] += 1
-            report.update(f"changed.{name}" for name in names)
             changed[email] = current
     fresh = list(new.values())
     columns = _columns_of(fresh, ("email", "email_display", *DATA_FIELDS))

@@ -32,11 +32,11 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from leadterm.engine.columns import ColumnError, ColumnMap, header_key, map_columns
 from leadterm.engine.identity import is_email
-from leadterm.service.csvfile import Block, CsvSource, RejectWriter
+from leadterm.service.csvfile import Block, CsvSource, RejectWriter, count_values
 from leadterm.service.errors import Invalid
 from leadterm.store import Checkpoints, checkpoints_aside, forget_inherited_connection, thread_connection, write
 
-__all__ = ["ImportReport", "Progress", "Job", "open_job", "Pipeline", "run_pipeline", "email_in_column", "wrong_width", "pack_texts", "unpack", "CHUNK", "PROGRESS_EVERY"]
+__all__ = ["ImportReport", "Progress", "Job", "open_job", "Pipeline", "run_pipeline", "email_in_column", "count_net_change", "wrong_width", "pack_texts", "unpack", "CHUNK", "PROGRESS_EVERY"]
 
 CHUNK = 50_000
 PROGRESS_EVERY = 10_000
@@ -124,14 +124,16 @@ class Job(Generic[T]):
                 if block is not None:
                     yield block, None
                 else:
+                    # a row of no value (Excel's ",,,," after the data, a Salesforce report's
+                    # "" before its footer) is skipped as a blank line is, not read
                     for offset, values in enumerate(batch.rows()):
-                        if _no_value(values):
+                        if not count_values(values):
                             report.read -= 1
                         elif (row := check(batch.first_line + offset, values)) is not None:
                             yield None, row
             else:
                 line, values, problem, raw = batch
-                if values is not None and _no_value(values):
+                if values is not None and not count_values(values):
                     continue
                 report.read += 1
                 if values is None:
@@ -200,12 +202,16 @@ def open_job(kind: str, path: Path, table: Mapping[str, Sequence[str]], required
     return Job(source, columns, RejectWriter(path, source.headers), report, progress)
 
 
-def _no_value(values: Sequence[str]) -> bool:
-    """Whether a row holds no value at all, as a blank line holds none: Excel writes ``,,,,``
-    for formatted rows after the data, a Salesforce report ``""`` before its footer. Such a row
-    is skipped as a blank line is, not read (only rows read one by one get here: a clean block
-    never holds one, as a blank email or domain sends its block to be read so)."""
-    return not "".join(values).strip()
+def count_net_change(counts: Counter[str], rows: int, changed: Sequence[str]) -> None:
+    """Count the ``rows`` a file had for one record already stored by what they changed in all:
+    one ``updated`` (the others ``duplicates``) with ``changed.FIELD`` for each of ``changed``,
+    or all ``duplicates`` when nothing changed. So a file that names a record twice with other
+    values changes nothing the second time it is imported (row by row, the two rows would undo
+    each other each time: two updates that change nothing)."""
+    counts["duplicates"] += rows - 1 if changed else rows
+    if changed:
+        counts["updated"] += 1
+        counts.update(f"changed.{name}" for name in changed)
 
 
 def wrong_width(values: Sequence[str], width: int) -> str | None:

@@ -58,9 +58,8 @@ def save_cursors(values: dict[str, str]) -> None:
 
 
 def account_owners(domains: Iterable[str]) -> dict[str, str]:
-    return dict(select_in(
-        "SELECT domain, owner FROM account WHERE owner IS NOT NULL AND domain IN ({marks})", sorted(set(domains))
-    ))
+    """The owner of each of these domains that is an account with one."""
+    return {domain: owner for domain, (_, owner) in accounts_of(domains).items() if owner is not None}
 
 
 def claim_accounts(claims: Iterable[tuple[str, str]], now: datetime) -> None:
