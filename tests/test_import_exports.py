@@ -97,20 +97,19 @@ def test_german_excel_headers_are_read_as_their_fields(ws: Workspace) -> None:
     assert lead["created_at"] == "2026-11-20T14:15:00Z"
 
 
-def test_french_excel_headers_are_read_as_their_fields_and_the_creation_date_kept_as_written(
-        ws: Workspace) -> None:
+def test_french_excel_headers_are_read_as_their_fields_and_the_creation_date_day_first(ws: Workspace) -> None:
     text = ("Prénom;Nom;Adresse e-mail;Société;Fonction;Effectif;Secteur d'activité;Pays;Téléphone;"
             "Date de création\r\n"
             "Zoé;Dupont;zoe@societe.fr;Société Générale;Directrice Marketing;1 200;Banque;France;01 23 45 67 89;"
             "20/11/2026\r\n;;;;;;;;;\r\n")
     report = imp(ws, "leads", write(ws, "fr.csv", text.encode("cp1252")))
     assert counts(report) == (1, 1, 0, 0, 0)
-    assert report["extra_columns"] == ["Date de création"]
+    assert (report["extra_columns"], report["date_order"]) == ([], "day-first")
     lead = show(ws, "zoe@societe.fr")
     assert (lead["first_name"], lead["last_name"], lead["company"], lead["title"], lead["company_size"],
             lead["industry"], lead["country"], lead["phone"]) == (
         "Zoé", "Dupont", "Société Générale", "Directrice Marketing", 1200, "Banque", "France", "01 23 45 67 89")
-    assert lead["form"] == {"Date de création": "20/11/2026"}
+    assert (lead["form"], lead["created_at"]) == ({}, "2026-11-20T05:00:00Z")
 
 
 def test_times_as_crms_show_them_with_month_names_or_a_comma_after_the_date(ws: Workspace) -> None:
@@ -135,17 +134,78 @@ def test_times_as_crms_show_them_with_month_names_or_a_comma_after_the_date(ws: 
                   ("open email", "2026-11-21T05:00:00Z", "Newsletter")]
 
 
-def test_a_day_first_slashed_date_is_a_reject_that_says_why(ws: Workspace) -> None:
-    # British or French Excel: 20/11/2026 (day first); slashed dates read as US month/day
-    text = "Email;Created Date\r\nada@acme.com;20/11/2026 10:15\r\nbea@beta.io;11/20/2026\r\ncy@gamma.org;40/11/2026\r\n"
+def test_slashed_dates_are_read_in_the_order_the_file_writes_them(ws: Workspace) -> None:
+    # British Excel (commas): its first date that reads one way only (20/11) says day first, so
+    # 05/11 is 5 November, and a month/day date further down is a reject that says why
+    rows = "".join(f"lead{n}@acme.com,05/11/2026 10:15\r\n" for n in range(3000))  # past the first block
+    text = f"Email,Created Date\r\n{rows}ada@acme.com,20/11/2026\r\nbea@beta.io,11/20/2026 9:00\r\n"
     report = imp(ws, "leads", write(ws, "uk.csv", text))
-    assert counts(report) == (3, 1, 0, 0, 2)
+    assert counts(report) == (3002, 3001, 0, 0, 1)
+    assert report["date_order"] == "day-first"
     assert [row[:2] for row in rejects(report)] == [
-        ["2", "created_at: not a date-time: '20/11/2026 10:15' is day/month/year, and slashed dates are read as "
-              "US month/day/year; write day-first dates with dots (20.11.2026) or in ISO order (2026-11-20)"],
-        ["4", "created_at: not a date-time: '40/11/2026'"],
-    ]
-    assert absent(ws, "ada@acme.com") and show(ws, "bea@beta.io")["created_at"] == "2026-11-20T05:00:00Z"
+        ["3003", "created_at: not a date-time: '11/20/2026 9:00' is month/day/year, and this file's slashed dates "
+                 "are read as day/month/year; import it with --date-order month-first, or write dates in ISO order "
+                 "(2026-11-20)"]]
+    assert show(ws, "lead0@acme.com")["created_at"] == "2026-11-05T15:15:00Z"
+    assert show(ws, "ada@acme.com")["created_at"] == "2026-11-20T05:00:00Z"
+    # a US file: month/day throughout, a day/month date a reject
+    text = "Email,Created Date\r\ncy@gamma.org,05/11/2026\r\ndi@delta.com,11/20/2026\r\ned@eta.com,20/11/2026\r\n"
+    report = imp(ws, "leads", write(ws, "us.csv", text))
+    assert (counts(report), report["date_order"]) == ((3, 2, 0, 0, 1), "month-first")
+    assert rejects(report)[0][:2] == [
+        "4", "created_at: not a date-time: '20/11/2026' is day/month/year, and this file's slashed dates are read as "
+             "month/day/year; import it with --date-order day-first, or write dates in ISO order (2026-11-20)"]
+    assert show(ws, "cy@gamma.org")["created_at"] == "2026-05-11T04:00:00Z"
+
+
+def test_without_a_telling_date_a_semicolon_file_is_day_first_and_any_other_month_first(ws: Workspace) -> None:
+    # every date could be either: Excel writes semicolons where the decimal mark is a comma
+    # (France, Spain, Italy...), and those locales write the day first; US tools write commas
+    text = "Email{0}Created Date{0}Budget\r\nada@acme.com{0}05/11/2026{0}12\r\n"
+    done = ws.run(["import", "leads", str(write(ws, "fr.csv", text.format(";")))], now=MONDAY_9AM)
+    assert done.out.splitlines()[1] == "slashed dates read as day/month/year (day-first)"
+    assert show(ws, "ada@acme.com")["created_at"] == "2026-11-05T05:00:00Z"
+    text = text.replace("ada@", "bea@")
+    report = imp(ws, "leads", write(ws, "us.csv", text.format(",")))
+    assert report["date_order"] == "month-first" and show(ws, "bea@acme.com")["created_at"] == "2026-05-11T04:00:00Z"
+    # an ISO file never needs an order
+    report = imp(ws, "leads", write(ws, "iso.csv", "Email,Created Date\nzed@z.com,2026-11-05\n"))
+    assert report["date_order"] is None
+
+
+def test_the_telling_date_is_found_wherever_the_file_is_cut_into_pieces_and_only_at_a_field_start() -> None:
+    from leadterm.engine.values import date_order_of
+    text = "Email,Created,Note\r\n" + "a@x.com,05/11/2026,ok\r\n" * 40 + 'b@x.com,"20/11/2026 10:00",ok\r\n'
+    for cut in range(len(text)):
+        assert date_order_of([text[:cut], text[cut:]], ",") == "day-first", cut
+    # not at a field's start, or no day and month: no telling date, so the delimiter decides
+    for other in ("a@x.com,2026/11/20,see 20/11/2026", "a@x.com,120/11/2026,", "a@x.com,20/11/20261,"):
+        assert date_order_of([f"Email,Created,Note\n{other}\n"], ",") == "month-first"
+        assert date_order_of([f"Email;Created;Note\n{other}\n".replace(",", ";")], ";") == "day-first"
+
+
+def test_date_order_option_overrides_the_file(ws: Workspace) -> None:
+    imp(ws, "leads", write(ws, "leads.csv", "Email\nada@acme.com\n"))
+    # a day-first events file (Lightning in a British locale: a comma, then 24 hours) read as given
+    text = 'Email,Activity Type,Date,Comments\nada@acme.com,Call,"05/11/2026, 14:30",first\nada@acme.com,Call,"20/11/2026, 09:00",x\n'
+    path = write(ws, "events.csv", text)
+    report = imp(ws, "events", path, "--date-order", "month-first", "--map", "Date=occurred_at", "--map", "Comments=detail")
+    assert (counts(report), report["date_order"]) == ((2, 0, 0, 0, 2), "month-first")
+    assert [row[1] for row in rejects(report)] == [
+        "occurred_at: not a date-time: '05/11/2026, 14:30'",
+        "occurred_at: not a date-time: '20/11/2026, 09:00' is day/month/year, and this file's slashed dates are read as "
+        "month/day/year; import it with --date-order day-first, or write dates in ISO order (2026-11-20)"]
+    report = imp(ws, "events", path, "--date-order", "day-first", "--map", "Date=occurred_at", "--map", "Comments=detail")
+    assert (counts(report), report["date_order"]) == ((2, 2, 0, 0, 0), "day-first")
+    assert [(event["occurred_at"], event["detail"]) for event in show(ws, "ada@acme.com")["events"]] == [
+        ("2026-11-05T19:30:00Z", "first"), ("2026-11-20T14:00:00Z", "x")]
+
+
+def test_an_unknown_date_order_is_bad_usage(ws: Workspace) -> None:
+    path = write(ws, "leads.csv", "Email\nada@acme.com\n")
+    done = ws.run(["import", "leads", str(path), "--date-order", "year-first"])
+    assert done.code == 2 and "'year-first' is not one of 'day-first', 'month-first'" in done.err
+    assert absent(ws, "ada@acme.com")
 
 
 LINKEDIN_NOTE = ('Notes:\r\n"When exporting your connection data, you may notice that some of the email addresses are '

@@ -10,6 +10,7 @@ import click
 
 from leadterm.cli.common import clean, common_options, echo, emit_json, handle_errors, json_option, session
 from leadterm.cli.progress import progress_bar
+from leadterm.engine.values import DATE_ORDERS
 from leadterm.service.errors import Invalid
 
 __all__ = ["register"]
@@ -46,6 +47,9 @@ def _print_import(report: dict[str, Any]) -> None:
     )
     if report["header_line"] > 1:
         echo(f"header on line {report['header_line']}: the lines above it were skipped")
+    if report["date_order"]:
+        spelled = "day/month/year" if report["date_order"] == "day-first" else "month/day/year"
+        echo(f"slashed dates read as {spelled} ({report['date_order']})")
     if report["rejects_file"]:
         echo(f"rejected rows, with line numbers and reasons: {clean(report['rejects_file'])}")
     if report["changed"]:
@@ -76,7 +80,7 @@ def register(main: click.Group) -> None:
 
     def _import_command(kind: str, extra: list[Any]) -> None:
         def command(file: str, mapping: tuple[str, ...], as_json: bool, **options: Any) -> None:
-            flags = {name: options.pop(name) for name in ("overwrite", "create_leads") if name in options}
+            flags = {name: options.pop(name) for name in ("overwrite", "create_leads", "date_order") if name in options}
             context = session(**options)
             run = _importer(kind)
             progress = None if as_json else progress_bar(f"importing {kind}")
@@ -98,10 +102,14 @@ def register(main: click.Group) -> None:
         command = click.argument("file", type=click.Path(dir_okay=False))(command)
         import_group.command(name=kind)(command)
 
-    _import_command("leads", [click.option("--overwrite", is_flag=True,
-                                           help="Replace existing values instead of only filling blanks.")])
-    _import_command("events", [click.option("--create-leads", "create_leads", is_flag=True,
-                                            help="Create a lead for an email nobody knows yet.")])
+    date_order = click.option(
+        "--date-order", "date_order", type=click.Choice(DATE_ORDERS),
+        help="Read slashed dates (05/11/2026) day/month/year or month/day/year. "
+             "Default: the file's own order, from its first date that reads only one way.")
+    _import_command("leads", [date_order, click.option("--overwrite", is_flag=True,
+                                                       help="Replace existing values instead of only filling blanks.")])
+    _import_command("events", [date_order, click.option("--create-leads", "create_leads", is_flag=True,
+                                                        help="Create a lead for an email nobody knows yet.")])
     _import_command("accounts", [])
 
     @main.group(name="export")

@@ -1,8 +1,7 @@
 """CSV headers → lead, event and account fields, with the export names of HubSpot,
 Salesforce, Apollo and spreadsheets as aliases (HubSpot's and Salesforce's French and German
 labels among them, as a team on those locales exports them). Matching ignores case, spaces,
-``_``, ``-`` and ``.``. A French "Date de création" is left a form answer: French spreadsheets
-write day/month/year with slashes, which the importer reads as US month/day."""
+``_``, ``-`` and ``.``."""
 
 from __future__ import annotations
 
@@ -62,7 +61,8 @@ LEAD_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "created_at": (
         "Created At", "Create Date", "createdate", "Created Date", "CreatedDate", "Date Created",
-        "Created", "Creation Date", "Erstellt am", "Erstelldatum", "Erstellungsdatum",
+        "Created", "Creation Date", "Date de création", "Fecha de creación", "Erstellt am", "Erstelldatum",
+        "Erstellungsdatum",
     ),
 }
 EVENT_COLUMNS: dict[str, tuple[str, ...]] = {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, tzinfo
 from functools import partial
 from operator import attrgetter
@@ -11,23 +11,29 @@ from typing import Any
 
 from leadterm.engine.times import UTC, InstantError, parse_instant, without_utc
 
-__all__ = ["parse_count", "parse_time", "epoch_of", "epochs_of", "clean_text", "clean_column", "blanks_as_none", "each_distinct", "repeats", "ValueProblem", "to_spreadsheet", "from_spreadsheet", "PROTECTED_STARTS"]
+__all__ = ["parse_count", "parse_time", "date_order_of", "DAY_FIRST", "MONTH_FIRST", "DATE_ORDERS", "epoch_of", "epochs_of", "spelled_epochs", "clean_text", "clean_column", "blanks_as_none", "each_distinct", "repeats", "ValueProblem", "to_spreadsheet", "from_spreadsheet", "PROTECTED_STARTS"]
 
 
 class ValueProblem(ValueError):
     """A value that is not what its column needs."""
 
 
-#: How spreadsheets write times they have formatted (Excel's US default, the German one, and the
-#: ISO order with an hour of one digit or slashes, which ISO 8601 readers refuse), and Salesforce
-#: Lightning's reports (a comma after the date; only with AM/PM, the US form: a day-first locale
-#: writes "05/11/2026, 14:30", which would read as May 11).
+#: The two orders a slashed date may be written in: 20/11/2026 (day first: Europe, most of the
+#: world) and 11/20/2026 (month first: the US). Which one a file uses is ``date_order_of``'s to say.
+DAY_FIRST, MONTH_FIRST = "day-first", "month-first"
+DATE_ORDERS = (DAY_FIRST, MONTH_FIRST)
+_SPELLED = {DAY_FIRST: "day/month/year", MONTH_FIRST: "month/day/year"}
+
+#: What may follow a slashed date: Excel's time in its locale, and Salesforce Lightning's
+#: reports (a comma after the date: with AM/PM in the US, 24 hours in a day-first locale).
+_AFTER_SLASHED = (" %H:%M:%S", " %H:%M", " %I:%M:%S %p", " %I:%M %p", "", ", %I:%M:%S %p", ", %I:%M %p")
+_SLASHED_FORMATS = {
+    MONTH_FIRST: tuple("%m/%d/%Y" + after for after in _AFTER_SLASHED),
+    DAY_FIRST: tuple("%d/%m/%Y" + after for after in (*_AFTER_SLASHED, ", %H:%M:%S", ", %H:%M")),
+}
+#: The other numeric spellings: the German default, and the ISO order with an hour of one digit
+#: or slashes, which ISO 8601 readers refuse.
 _NUMERIC_FORMATS = (
-    "%m/%d/%Y %H:%M:%S",
-    "%m/%d/%Y %H:%M",
-    "%m/%d/%Y %I:%M:%S %p",
-    "%m/%d/%Y %I:%M %p",
-    "%m/%d/%Y",
     "%d.%m.%Y %H:%M:%S",
     "%d.%m.%Y %H:%M",
     "%d.%m.%Y",
@@ -36,8 +42,6 @@ _NUMERIC_FORMATS = (
     "%Y/%m/%d %H:%M:%S",
     "%Y/%m/%d %H:%M",
     "%Y/%m/%d",
-    "%m/%d/%Y, %I:%M:%S %p",
-    "%m/%d/%Y, %I:%M %p",
 )
 #: Months by name, as CRMs show them (Marketo, HubSpot: "Nov 20, 2026 10:20 AM") and LinkedIn
 #: exports them ("20 Nov 2026"); English names: nothing in leadterm sets a locale, so strptime
@@ -158,9 +162,12 @@ def parse_count(text: str, what: str = "number") -> int:
     return int(digits)
 
 
-def parse_time(text: str, zone: tzinfo, what: str = "time") -> datetime:
-    """ISO 8601 (offsets kept, naive read in ``zone``) or a US/European spreadsheet date."""
+def parse_time(text: str, zone: tzinfo, what: str = "time", order: Callable[[], str] | None = None) -> datetime:
+    """ISO 8601 (offsets kept, naive read in ``zone``) or a date as spreadsheets and CRMs write
+    them; a slashed one (11/20/2026) in the order ``order`` gives (asked only for such a date;
+    without it, month-first)."""
     raw = text.strip()
+    slashed, read_as = None, MONTH_FIRST
     try:
         try:
             return parse_instant(raw, zone)
@@ -168,7 +175,14 @@ def parse_time(text: str, zone: tzinfo, what: str = "time") -> datetime:
             pass
         written, utc = without_utc(raw)  # "2026-11-20 9:00 UTC", which strptime cannot read
         in_zone = UTC if utc else zone
-        for pattern in _NAMED_MONTH_FORMATS if _MONTH_NAME.search(written) else _NUMERIC_FORMATS:
+        if _MONTH_NAME.search(written):
+            patterns = _NAMED_MONTH_FORMATS
+        elif slashed := _SLASHED.match(written):
+            read_as = order() if order is not None else MONTH_FIRST
+            patterns = _SLASHED_FORMATS[read_as]
+        else:
+            patterns = _NUMERIC_FORMATS
+        for pattern in patterns:
             try:
                 value = datetime.strptime(written, pattern)
             except ValueError:
@@ -176,35 +190,76 @@ def parse_time(text: str, zone: tzinfo, what: str = "time") -> datetime:
             return value.replace(tzinfo=in_zone).astimezone(UTC)
     except OverflowError:  # a moment of year 1 or 9999 that is outside them in UTC
         raise ValueProblem(f"{what}: out of range: {raw!r}") from None
-    if (day_first := _DAY_FIRST.match(raw)) and 12 < int(day_first.group(1)) <= 31 and int(day_first.group(2)) <= 12:
-        raise ValueProblem(f"{what}: not a date-time: {raw!r} is day/month/year, and slashed dates are read as "
-                           "US month/day/year; write day-first dates with dots (20.11.2026) "
-                           "or in ISO order (2026-11-20)")
+    if slashed and (only := _only_order(slashed)) not in (None, read_as):
+        raise ValueProblem(f"{what}: not a date-time: {raw!r} is {_SPELLED[only]}, and this file's slashed dates are "
+                           f"read as {_SPELLED[read_as]}; import it with --date-order {only}, or write dates in "
+                           "ISO order (2026-11-20)")
     raise ValueProblem(f"{what}: not a date-time: {raw!r}")
 
 
-#: A date with slashes whose first number may be a day (20/11/2026, as French or British Excel
-#: writes one): the importer reads slashes as US month/day, so this is what it says of a reject.
-_DAY_FIRST = re.compile(r"(\d{1,2})/(\d{1,2})/\d{4}\b")
+#: A date with slashes: two numbers, day and month in either order, then the year.
+_SLASHED = re.compile(r"(\d{1,2})/(\d{1,2})/\d{4}(?!\d)")
+#: One at the start of a field in CSV text: after a line break, a delimiter, a quote or spaces.
+_SLASHED_IN_CSV = re.compile(r'(?:^|[,;\t"])[ "]*(\d{1,2})/(\d{1,2})/\d{4}(?!\d)', re.MULTILINE)
+
+
+def _only_order(date: re.Match[str]) -> str | None:
+    """The one order a slashed date reads in (20/11/2026 day-first, 11/20/2026 month-first);
+    None when it reads in both (05/11/2026) or in neither (40/11/2026)."""
+    first, second = int(date[1]), int(date[2])
+    if 12 < first <= 31 and 1 <= second <= 12:
+        return DAY_FIRST
+    if 12 < second <= 31 and 1 <= first <= 12:
+        return MONTH_FIRST
+    return None
+
+
+def date_order_of(texts: Iterable[str], delimiter: str) -> str:
+    """The order a CSV file's slashed dates are written in, from its text (given piece by piece):
+    that of its first slashed date that reads in one order only (a file comes from one
+    spreadsheet or CRM, in one locale). A file without one is month-first (the US order, and
+    Salesforce's and HubSpot's), unless its delimiter is a semicolon: Excel writes CSV so in the
+    locales whose decimal mark is a comma, and every one of those that writes dates with slashes
+    writes the day first (France, Spain, Italy, Brazil...)."""
+    rest = ""  # the last piece's unfinished line
+    for text in texts:
+        text = rest + text
+        for date in _SLASHED_IN_CSV.finditer(text):
+            if (only := _only_order(date)) is not None:
+                return only
+        rest = text[text.rfind("\n") + 1:]
+        rest = rest if len(rest) < 4096 else ""  # a line that long: its dates are seen once, mostly
+    return DAY_FIRST if delimiter == ";" else MONTH_FIRST
 
 
 #: The first and last whole seconds a datetime can hold (0001-01-01 and 9999-12-31, UTC).
 _FIRST_SECOND, _LAST_SECOND = -62_135_596_800, 253_402_300_799
 
 
-def epoch_of(text: str, zone: tzinfo, what: str = "time") -> int:
+def epoch_of(text: str, zone: tzinfo, what: str = "time", order: Callable[[], str] | None = None) -> int:
     """``parse_time`` as epoch seconds (a fraction of a second dropped), with a fast path for
     plain ISO 8601 (most event files)."""
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        value = parse_time(text, zone, what)
+        value = parse_time(text, zone, what, order)
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone)
     seconds = int(value.replace(microsecond=0).timestamp())
     if not _FIRST_SECOND <= seconds <= _LAST_SECOND:
         raise ValueProblem(f"{what}: out of range: {text.strip()!r}")
     return seconds
+
+
+def spelled_epochs(texts: list[str], zone: tzinfo, what: str, order: Callable[[], str] | None,
+                   memo: dict[str, int]) -> list[int] | None:
+    """``epoch_of`` over a column of times as spreadsheets and CRMs write them (for a column
+    ``epochs_of`` will not take), each distinct time worked out once (``memo`` keeps them from
+    column to column: a creation date repeats); None when one is not a time."""
+    try:
+        return each_distinct(texts, partial(epoch_of, zone=zone, what=what, order=order), memo)
+    except ValueProblem:
+        return None
 
 
 _SAMPLE = 512  # the first values of a column, to tell one that repeats itself

@@ -458,6 +458,12 @@ class CsvSource:
         raw.seek(self._skip)
         return io.TextIOWrapper(raw, encoding=self.encoding, errors=_ERRORS, newline="")
 
+    def texts(self, size: int = 1 << 20) -> Iterator[str]:
+        """The file's text, piece by piece, from its first character (to search all of it)."""
+        with self._open() as handle:
+            while text := handle.read(size):
+                yield text
+
     def position_of(self, records: int) -> int:
         """Bytes the first ``records`` data records take, estimated (for progress): the bytes read
         so far in the share of the lines read that those records and the header fill. Reading

@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 from leadterm.engine.columns import EVENT_COLUMNS
 from leadterm.engine.identity import EmailError, address_as_written, normalize_email
 from leadterm.engine.values import (
-    ValueProblem, clean_column, clean_text, each_distinct, epoch_of, epochs_of, from_spreadsheet,
+    ValueProblem, clean_column, clean_text, each_distinct, epoch_of, epochs_of, from_spreadsheet, spelled_epochs,
 )
 from leadterm.service.context import Context
 from leadterm.service.csvfile import Block
@@ -114,8 +114,10 @@ def _kind(written: str) -> str:
 
 
 def import_events(context: Context, path: Path, mapping: Mapping[str, str] | None = None,
-                  create_leads: bool = False, progress: Progress | None = None) -> ImportReport:
-    job = open_job("events", path, EVENT_COLUMNS, ("email", "type", "occurred_at"), mapping, progress)
+                  create_leads: bool = False, progress: Progress | None = None,
+                  date_order: str | None = None) -> ImportReport:
+    job = open_job("events", path, EVENT_COLUMNS, ("email", "type", "occurred_at"), mapping, progress,
+                   date_order=date_order)
     source = job.source
     columns = {name: index for index, name in job.columns.fields.items()}
     email_at, type_at, time_at = columns["email"], columns["type"], columns["occurred_at"]
@@ -175,6 +177,7 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
     looks_like_row = email_in_column(email_at)
 
     good_kinds: set[str] = set()  # types as written that are fine as they are (a handful)
+    spelled: dict[str, int] = {}  # a time written as a spreadsheet or a CRM writes one → its epoch
 
     def kinds_fine(written: list[str]) -> bool:
         """Is every type present and unprotected? (The writer folds them: ``_kind``.)"""
@@ -209,7 +212,9 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
             return None
         epochs = epochs_of(columns_[time_at], zone)
         if epochs is None:
-            return None
+            epochs = spelled_epochs(columns_[time_at], zone, "occurred_at", job.dates, spelled)
+            if epochs is None:
+                return None
         if detail_at is None:
             return _Chunk(leads, columns_[type_at], epochs, [""] * block.count, trimmed=True)
         # the writer cleans the details unless they are trimmed already (the other columns are checked here)
@@ -234,7 +239,7 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
             reject(line, "type: missing" if not kind else "occurred_at: missing", values)
             return None
         try:
-            at = epoch_of(when, zone, "occurred_at")
+            at = epoch_of(when, zone, "occurred_at", job.dates)
         except ValueProblem as problem:
             reject(line, str(problem), values)
             return None

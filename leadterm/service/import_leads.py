@@ -27,6 +27,7 @@ from leadterm.engine.lifecycle import DISQUALIFIED, LEAD
 from leadterm.engine.times import to_epoch
 from leadterm.engine.values import (
     ValueProblem, blanks_as_none, clean_column, clean_text, each_distinct, epoch_of, epochs_of, parse_count, repeats,
+    spelled_epochs,
 )
 from leadterm.service.context import SYSTEM, Context
 from leadterm.service.csvfile import Block
@@ -325,8 +326,9 @@ def _form_json(lead: Lead) -> str | None:
 # -- the reader ----------------------------------------------------------------------------------
 
 def import_leads(context: Context, path: Path, mapping: Mapping[str, str] | None = None,
-                 overwrite: bool = False, progress: Progress | None = None) -> ImportReport:
-    job = open_job("leads", path, LEAD_COLUMNS, ("email",), mapping, progress, EXPORT_ONLY_COLUMNS, keeps_extra=True)
+                 overwrite: bool = False, progress: Progress | None = None, date_order: str | None = None) -> ImportReport:
+    job = open_job("leads", path, LEAD_COLUMNS, ("email",), mapping, progress, EXPORT_ONLY_COLUMNS, keeps_extra=True,
+                   date_order=date_order)
     fields = {name: index for index, name in job.columns.fields.items()}
     email_at, size_at, created_at = fields["email"], fields.get("company_size"), fields.get("created_at")
     text_at = [fields.get(name) for name in TEXT_FIELDS]  # None: the file has no such column
@@ -353,15 +355,21 @@ def import_leads(context: Context, path: Path, mapping: Mapping[str, str] | None
         except ValueProblem:
             return None
 
+    spelled: dict[str, int] = {}  # a creation time written as a spreadsheet writes one → its epoch
+
+    def epochs(written: list[str]) -> list[int] | None:
+        found = epochs_of(written, zone)
+        return found if found is not None else spelled_epochs(written, zone, "created_at", job.dates, spelled)
+
     def times_of(written: list[str]) -> list[int | None] | None:
-        """Creation times (None when blank); None when one is not plain ISO 8601."""
+        """Creation times (None when blank); None when one is not a time."""
         if "" not in written:  # no blank to put back (one C-level search, against two passes in Python)
-            return epochs_of(written, zone)
+            return epochs(written)
         present = [text for text in written if text]
-        epochs = epochs_of(present, zone) if present else []
-        if epochs is None:
+        moments = epochs(present) if present else []
+        if moments is None:
             return None
-        ordered = iter(epochs)
+        ordered = iter(moments)
         return [next(ordered) if text else None for text in written]
 
     def plain_block(block: Block) -> _Chunk | None:
@@ -393,7 +401,7 @@ def import_leads(context: Context, path: Path, mapping: Mapping[str, str] | None
             size = clean_text(values[size_at]) if size_at is not None else None
             count = parse_count(size, "company_size") if size else None
             created = clean_text(values[created_at]) if created_at is not None else None
-            at = epoch_of(created, zone, "created_at") if created else None
+            at = epoch_of(created, zone, "created_at", job.dates) if created else None
         except EmailError as error:
             reject(line, f"email: {error}", values)
             return None

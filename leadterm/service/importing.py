@@ -32,11 +32,12 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from leadterm.engine.columns import ColumnError, ColumnMap, header_key, map_columns
 from leadterm.engine.identity import is_email
+from leadterm.engine.values import date_order_of
 from leadterm.service.csvfile import Block, CsvSource, RejectWriter, count_values
 from leadterm.service.errors import Invalid
 from leadterm.store import Checkpoints, checkpoints_aside, forget_inherited_connection, thread_connection, write
 
-__all__ = ["ImportReport", "Progress", "Job", "open_job", "Pipeline", "run_pipeline", "email_in_column", "count_net_change", "wrong_width", "pack_texts", "unpack", "CHUNK", "PROGRESS_EVERY"]
+__all__ = ["ImportReport", "Progress", "Job", "DateOrder", "open_job", "Pipeline", "run_pipeline", "email_in_column", "count_net_change", "wrong_width", "pack_texts", "unpack", "CHUNK", "PROGRESS_EVERY"]
 
 CHUNK = 50_000
 PROGRESS_EVERY = 10_000
@@ -71,6 +72,9 @@ class ImportReport:
     delimiter: str = ""
     header_line: int = 1
     """The line the header starts on: past 1 when a title or a note above it was skipped."""
+    date_order: str | None = None
+    """How slashed dates were read (``day-first`` or ``month-first``): as ``--date-order`` said,
+    or as the file writes them; None when neither was needed (no slashed date met)."""
     seconds: float = 0.0
 
     def add(self, counts: Mapping[str, int]) -> None:
@@ -92,14 +96,31 @@ class ImportReport:
         return data
 
 
+class DateOrder:
+    """How an import reads its file's slashed dates (11/20/2026, 20/11/2026): in the order given
+    (``--date-order``), or else in the file's own (``date_order_of``), worked out from the whole
+    file when the first slashed date is met (a file of ISO times is never searched for one).
+    Called, it gives the order."""
+
+    def __init__(self, source: CsvSource, given: str | None) -> None:
+        self.source = source
+        self.order = given
+
+    def __call__(self) -> str:
+        if self.order is None:
+            self.order = date_order_of(self.source.texts(), self.source.delimiter)
+        return self.order
+
+
 @dataclass
 class Job(Generic[T]):
-    """One import: its source, column map, rejects and report."""
+    """One import: its source, column map, rejects and report, and how it reads slashed dates."""
 
     source: CsvSource
     columns: ColumnMap
     rejects: RejectWriter
     report: ImportReport
+    dates: DateOrder
     progress: Progress | None = None
     started: float = field(default_factory=time.perf_counter)
 
@@ -157,6 +178,7 @@ class Job(Generic[T]):
     def _finish(self, completed: bool) -> None:
         report = self.report
         report.rejected = self.rejects.count
+        report.date_order = self.dates.order
         closed = self.rejects.close()
         report.rejects_file = str(closed) if closed else None
         report.seconds = round(time.perf_counter() - self.started, 3)
@@ -166,13 +188,14 @@ class Job(Generic[T]):
 
 def open_job(kind: str, path: Path, table: Mapping[str, Sequence[str]], required: Sequence[str],
              mapping: Mapping[str, str] | None, progress: Progress | None,
-             ignore: Iterable[str] = (), keeps_extra: bool = False) -> Job[Any]:
+             ignore: Iterable[str] = (), keeps_extra: bool = False, date_order: str | None = None) -> Job[Any]:
     """Open and check the file and its header; nothing is written if this refuses.
 
     ``ignore``: columns that are not read when the file has all of them (a leadterm export's
     computed columns); in any other file such columns are kept like any other.
     ``keeps_extra``: the columns that are not fields are kept (leads' form answers, listed as
     ``extra_columns``); otherwise they are not read, and listed with ``ignored_columns``.
+    ``date_order``: how to read slashed dates (``DateOrder``); None: as the file writes them.
     """
     source = CsvSource(path)
     ignore = tuple(ignore)
@@ -199,7 +222,7 @@ def open_job(kind: str, path: Path, table: Mapping[str, Sequence[str]], required
     report = ImportReport(kind, str(path), extra_columns=extra if keeps_extra else [],
                           ignored_columns=[*columns.ignored, *([] if keeps_extra else extra)],
                           encoding=source.encoding, delimiter=source.delimiter, header_line=source.header_line)
-    return Job(source, columns, RejectWriter(path, source.headers), report, progress)
+    return Job(source, columns, RejectWriter(path, source.headers), report, DateOrder(source, date_order), progress)
 
 
 def count_net_change(counts: Counter[str], rows: int, changed: Sequence[str]) -> None:
