@@ -134,6 +134,32 @@ def test_times_as_crms_show_them_with_month_names_or_a_comma_after_the_date(ws: 
                   ("open email", "2026-11-21T05:00:00Z", "Newsletter")]
 
 
+def test_times_as_analytics_exports_apis_and_mac_excel_write_them(ws: Workspace) -> None:
+    # product analytics (Mixpanel, Segment) export seconds or milliseconds since 1970, UTC; mail
+    # and web APIs write RFC 2822; Excel for Mac's default short date has a year of two digits
+    imp(ws, "leads", write(ws, "leads.csv", "Email,Created Date\nada@acme.com,11/20/26\nbea@beta.io,11/19/26 3:15 PM\n"))
+    # a file of milliseconds alone (one that an ISO 8601 reader takes for a date in 1795) is read in bulk
+    imp(ws, "leads", write(ws, "ms.csv", "Email,Created Date\ncy@gamma.org,1795011512345\n"))
+    assert show(ws, "cy@gamma.org")["created_at"] == "2026-11-18T14:18:32Z"
+    assert show(ws, "ada@acme.com")["created_at"] == "2026-11-20T05:00:00Z"
+    assert show(ws, "bea@beta.io")["created_at"] == "2026-11-19T20:15:00Z"
+    events = ("Email,Event,Time,Page\n"
+              "ada@acme.com,Page View,1795169700,/pricing\n"
+              "ada@acme.com,Page View,1795169760123,/features\n"
+              "ada@acme.com,Page View,1795169820.5,/docs\n"
+              '"ada@acme.com","Email Open","Fri, 20 Nov 2026 10:20:00 GMT",Nurture\n'
+              '"ada@acme.com","Email Open","Fri, 20 Nov 2026 11:21:00 +0100",Digest\n'
+              '"ada@acme.com","Email Open","Nov 20, 2026, 10:22:00 AM",Lightning\n'
+              "ada@acme.com,Page View,17951697,/short\n"
+              "ada@acme.com,Page View,1795011512345,/ms\n")  # which ISO 8601 readers take for 1795-01-15
+    report = imp(ws, "events", write(ws, "mixpanel.csv", events))
+    assert counts(report) == (8, 7, 0, 0, 1)
+    assert rejects(report)[0][:2] == ["8", "occurred_at: not a date-time: '17951697'"]
+    assert [(event["occurred_at"], event["detail"]) for event in show(ws, "ada@acme.com")["events"]] == [
+        ("2026-11-18T14:18:32Z", "/ms"), ("2026-11-20T10:15:00Z", "/pricing"), ("2026-11-20T10:16:00Z", "/features"), ("2026-11-20T10:17:00Z", "/docs"),
+        ("2026-11-20T10:20:00Z", "Nurture"), ("2026-11-20T10:21:00Z", "Digest"), ("2026-11-20T15:22:00Z", "Lightning")]
+
+
 def test_slashed_dates_are_read_in_the_order_the_file_writes_them(ws: Workspace) -> None:
     # British Excel (commas): its first date that reads one way only (20/11) says day first, so
     # 05/11 is 5 November, and a month/day date further down is a reject that says why
@@ -178,6 +204,7 @@ def test_the_telling_date_is_found_wherever_the_file_is_cut_into_pieces_and_only
     text = "Email,Created,Note\r\n" + "a@x.com,05/11/2026,ok\r\n" * 40 + 'b@x.com,"20/11/2026 10:00",ok\r\n'
     for cut in range(len(text)):
         assert date_order_of([text[:cut], text[cut:]], ",") == "day-first", cut
+    assert date_order_of(["Email,Created\na@x.com,05/11/26\nb@x.com,20/11/26\n"], ",") == "day-first"
     # not at a field's start, or no day and month: no telling date, so the delimiter decides
     for other in ("a@x.com,2026/11/20,see 20/11/2026", "a@x.com,120/11/2026,", "a@x.com,20/11/20261,"):
         assert date_order_of([f"Email,Created,Note\n{other}\n"], ",") == "month-first"

@@ -6,7 +6,8 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, tzinfo
 from functools import partial
-from operator import attrgetter
+from itertools import repeat
+from operator import attrgetter, floordiv
 from typing import Any
 
 from leadterm.engine.times import UTC, InstantError, parse_instant, without_utc
@@ -26,10 +27,16 @@ _SPELLED = {DAY_FIRST: "day/month/year", MONTH_FIRST: "month/day/year"}
 
 #: What may follow a slashed date: Excel's time in its locale, and Salesforce Lightning's
 #: reports (a comma after the date: with AM/PM in the US, 24 hours in a day-first locale).
-_AFTER_SLASHED = (" %H:%M:%S", " %H:%M", " %I:%M:%S %p", " %I:%M %p", "", ", %I:%M:%S %p", ", %I:%M %p")
+_AFTER_SLASHED = {
+    MONTH_FIRST: (" %H:%M:%S", " %H:%M", " %I:%M:%S %p", " %I:%M %p", "", ", %I:%M:%S %p", ", %I:%M %p"),
+    DAY_FIRST: (" %H:%M:%S", " %H:%M", " %I:%M:%S %p", " %I:%M %p", "", ", %H:%M:%S", ", %H:%M", ", %I:%M:%S %p",
+                ", %I:%M %p"),
+}
+#: By order and the digits of the year (Excel for Mac's default short date: 11/20/26).
 _SLASHED_FORMATS = {
-    MONTH_FIRST: tuple("%m/%d/%Y" + after for after in _AFTER_SLASHED),
-    DAY_FIRST: tuple("%d/%m/%Y" + after for after in (*_AFTER_SLASHED, ", %H:%M:%S", ", %H:%M")),
+    (order, digits): tuple(date + after for after in _AFTER_SLASHED[order])
+    for order, first in ((MONTH_FIRST, "%m/%d/"), (DAY_FIRST, "%d/%m/"))
+    for digits, date in ((4, first + "%Y"), (2, first + "%y"))
 }
 #: The other numeric spellings: the German default, and the ISO order with an hour of one digit
 #: or slashes, which ISO 8601 readers refuse.
@@ -43,12 +50,15 @@ _NUMERIC_FORMATS = (
     "%Y/%m/%d %H:%M",
     "%Y/%m/%d",
 )
-#: Months by name, as CRMs show them (Marketo, HubSpot: "Nov 20, 2026 10:20 AM") and LinkedIn
-#: exports them ("20 Nov 2026"); English names: nothing in leadterm sets a locale, so strptime
-#: reads the C locale's. Tried only for a value with a word of three letters in it.
+#: Months by name, as CRMs show them (Marketo, HubSpot: "Nov 20, 2026 10:20 AM"; Salesforce
+#: Lightning: "Nov 20, 2026, 10:15:00 AM"), LinkedIn exports them ("20 Nov 2026") and mail and web
+#: APIs write them (RFC 2822: "Fri, 20 Nov 2026 10:15:00 GMT" or "+0100"); English names:
+#: nothing in leadterm sets a locale, so strptime reads the C locale's. Tried only for a value
+#: with a word of three letters in it.
 _NAMED_MONTH_FORMATS = (
     "%b %d, %Y %I:%M:%S %p",
     "%b %d, %Y %I:%M %p",
+    "%b %d, %Y, %I:%M:%S %p",
     "%b %d, %Y, %I:%M %p",
     "%b %d, %Y %H:%M",
     "%b %d, %Y",
@@ -58,7 +68,13 @@ _NAMED_MONTH_FORMATS = (
     "%d %b %Y %H:%M",
     "%d %b %Y",
     "%d %B %Y",
+    "%a, %d %b %Y %H:%M:%S",
+    "%a, %d %b %Y %H:%M:%S %z",
+    "%a, %d %b %Y %H:%M",
 )
+#: Seconds since 1970 (UTC), as product analytics exports write event times (Mixpanel, Segment):
+#: 9 or 10 digits (1973 to 2286), perhaps with a fraction; or milliseconds, 12 or 13 digits.
+_EPOCH = re.compile(r"(\d{9,10})(?:\.\d+)?|(\d{12,13})")
 _MONTH_NAME = re.compile(r"[A-Za-z]{3}")
 
 
@@ -169,6 +185,9 @@ def parse_time(text: str, zone: tzinfo, what: str = "time", order: Callable[[], 
     raw = text.strip()
     slashed, read_as = None, MONTH_FIRST
     try:
+        if epoch := _EPOCH.fullmatch(raw):  # first: ISO 8601 readers take some 13-digit numbers for dates
+            seconds, milliseconds = epoch.groups()
+            return datetime.fromtimestamp(int(seconds) if seconds else int(milliseconds) // 1000, UTC)
         try:
             return parse_instant(raw, zone)
         except InstantError:
@@ -179,7 +198,7 @@ def parse_time(text: str, zone: tzinfo, what: str = "time", order: Callable[[], 
             patterns = _NAMED_MONTH_FORMATS
         elif slashed := _SLASHED.match(written):
             read_as = order() if order is not None else MONTH_FIRST
-            patterns = _SLASHED_FORMATS[read_as]
+            patterns = _SLASHED_FORMATS[read_as, len(slashed[3])]
         else:
             patterns = _NUMERIC_FORMATS
         for pattern in patterns:
@@ -187,7 +206,7 @@ def parse_time(text: str, zone: tzinfo, what: str = "time", order: Callable[[], 
                 value = datetime.strptime(written, pattern)
             except ValueError:
                 continue
-            return value.replace(tzinfo=in_zone).astimezone(UTC)
+            return (value if value.tzinfo else value.replace(tzinfo=in_zone)).astimezone(UTC)
     except OverflowError:  # a moment of year 1 or 9999 that is outside them in UTC
         raise ValueProblem(f"{what}: out of range: {raw!r}") from None
     if slashed and (only := _only_order(slashed)) not in (None, read_as):
@@ -197,10 +216,10 @@ def parse_time(text: str, zone: tzinfo, what: str = "time", order: Callable[[], 
     raise ValueProblem(f"{what}: not a date-time: {raw!r}")
 
 
-#: A date with slashes: two numbers, day and month in either order, then the year.
-_SLASHED = re.compile(r"(\d{1,2})/(\d{1,2})/\d{4}(?!\d)")
+#: A date with slashes: two numbers, day and month in either order, then the year (4 digits or 2).
+_SLASHED = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}|\d\d)(?!\d)")
 #: One at the start of a field in CSV text: after a line break, a delimiter, a quote or spaces.
-_SLASHED_IN_CSV = re.compile(r'(?:^|[,;\t"])[ "]*(\d{1,2})/(\d{1,2})/\d{4}(?!\d)', re.MULTILINE)
+_SLASHED_IN_CSV = re.compile(r'(?:^|[,;\t"])[ "]*(\d{1,2})/(\d{1,2})/(?:\d{4}|\d\d)(?!\d)', re.MULTILINE)
 
 
 def _only_order(date: re.Match[str]) -> str | None:
@@ -234,14 +253,17 @@ def date_order_of(texts: Iterable[str], delimiter: str) -> str:
 
 #: The first and last whole seconds a datetime can hold (0001-01-01 and 9999-12-31, UTC).
 _FIRST_SECOND, _LAST_SECOND = -62_135_596_800, 253_402_300_799
+_YEAR_2000 = 946_684_800
 
 
 def epoch_of(text: str, zone: tzinfo, what: str = "time", order: Callable[[], str] | None = None) -> int:
     """``parse_time`` as epoch seconds (a fraction of a second dropped), with a fast path for
     plain ISO 8601 (most event files)."""
-    try:
-        value = datetime.fromisoformat(text)
+    try:  # (digits alone are a count of seconds, which fromisoformat may take for a date: parse_time)
+        value = None if text.isdigit() else datetime.fromisoformat(text)
     except ValueError:
+        value = None
+    if value is None:
         value = parse_time(text, zone, what, order)
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone)
@@ -255,7 +277,15 @@ def spelled_epochs(texts: list[str], zone: tzinfo, what: str, order: Callable[[]
                    memo: dict[str, int]) -> list[int] | None:
     """``epoch_of`` over a column of times as spreadsheets and CRMs write them (for a column
     ``epochs_of`` will not take), each distinct time worked out once (``memo`` keeps them from
-    column to column: a creation date repeats); None when one is not a time."""
+    column to column: a creation date repeats); None when one is not a time. A column of counts of
+    seconds or milliseconds since 1970 throughout is read in C-level passes."""
+    joined = "".join(texts)
+    if joined.isascii() and joined.isdigit():
+        lengths = set(map(len, texts))
+        if lengths <= {9, 10}:
+            return list(map(int, texts))
+        if lengths <= {12, 13}:
+            return list(map(floordiv, map(int, texts), repeat(1000)))
     try:
         return each_distinct(texts, partial(epoch_of, zone=zone, what=what, order=order), memo)
     except ValueProblem:
@@ -296,6 +326,10 @@ def epochs_of(texts: list[str], zone: tzinfo) -> list[int] | None:
     if any(map(attrgetter("microsecond"), moments)):
         moments = list(map(partial(datetime.replace, microsecond=0), moments))
     seconds = list(map(int, map(datetime.timestamp, moments)))
-    if seconds and (min(seconds) < _FIRST_SECOND or max(seconds) > _LAST_SECOND):
-        return None
+    if seconds:
+        earliest = min(seconds)
+        if earliest < _FIRST_SECOND or max(seconds) > _LAST_SECOND:
+            return None
+        if earliest < _YEAR_2000 and any(map(str.isdigit, map(str.strip, texts))):
+            return None  # a count of milliseconds, perhaps, that fromisoformat took for a date in 17xx
     return seconds
