@@ -202,6 +202,11 @@ class ScoringModel:
     @staticmethod
     def _column_matches(match: FieldMatch, memo: dict[Any, bool], columns: Mapping[str, Sequence[Any]],
                         count: int) -> list[bool]:
+        if match.field in columns:  # a column whose values were all met before: one lookup pass, no search
+            try:
+                return list(map(memo.__getitem__, columns[match.field]))
+            except KeyError:
+                pass
         if matches_nowhere(match, columns):
             return [False] * count
         column = field_column(columns, match.field, count)
