@@ -112,6 +112,15 @@ def test_french_excel_headers_are_read_as_their_fields_and_the_creation_date_day
     assert (lead["form"], lead["created_at"]) == ({}, "2026-11-20T05:00:00Z")
 
 
+def test_zoho_and_dynamics_creation_times_are_read_by_their_labels(ws: Workspace) -> None:
+    zoho = "Lead Owner,First Name,Last Name,Email,Company,Created Time\nJane,Ada,Lovelace,ada@acme.com,Acme,2026-11-20 10:15:00\n"
+    dynamics = "Name,Email,Company Name,Created On\nBea Beta,bea@beta.io,Beta,11/20/2026 10:16 AM\n"
+    assert imp(ws, "leads", write(ws, "zoho.csv", zoho))["extra_columns"] == ["Lead Owner"]
+    assert imp(ws, "leads", write(ws, "dynamics.csv", dynamics))["extra_columns"] == ["Name"]
+    assert show(ws, "ada@acme.com")["created_at"] == "2026-11-20T15:15:00Z"
+    assert show(ws, "bea@beta.io")["created_at"] == "2026-11-20T15:16:00Z"
+
+
 def test_times_as_crms_show_them_with_month_names_or_a_comma_after_the_date(ws: Workspace) -> None:
     # Salesforce Lightning report (en_US: a comma after the date), Marketo and HubSpot activity
     # exports (the month by name), LinkedIn (day, month name, year)

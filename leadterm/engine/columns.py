@@ -61,8 +61,8 @@ LEAD_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "created_at": (
         "Created At", "Create Date", "createdate", "Created Date", "CreatedDate", "Date Created",
-        "Created", "Creation Date", "Date de création", "Fecha de creación", "Erstellt am", "Erstelldatum",
-        "Erstellungsdatum",
+        "Created", "Creation Date", "Created Time", "Created On", "Date Added", "Date de création",
+        "Fecha de creación", "Erstellt am", "Erstelldatum", "Erstellungsdatum",
     ),
 }
 EVENT_COLUMNS: dict[str, tuple[str, ...]] = {
