@@ -229,6 +229,12 @@ SNIFFED_WITH_DATA = [
                  "a@x.com", {"Notes\non; the lead": "x; y"}, id="comma-header-wrapped"),
     pytest.param('"Work\nEmail";"Budget, EUR"\na@x.de;5000\n', "semicolon", "a@x.de",
                  {"Budget, EUR": "5000"}, id="semicolon-header-wrapped"),
+    # a list vendor's or a database's pipe-separated export, commas in its values
+    pytest.param("Email|Company|Budget, EUR\na@x.com|Acme, Inc.|5,000\nb@x.com|Beta|700\n", "pipe", "a@x.com",
+                 {"Budget, EUR": "5,000"}, id="pipe-commas-in-values"),
+    # a pipe in a comma file's header and values: commas split it alike, and win the tie
+    pytest.param("email,Source|Medium\na@x.com,google|cpc\n", "comma", "a@x.com",
+                 {"Source|Medium": "google|cpc"}, id="comma-pipes-in-header"),
 ]
 
 

@@ -219,7 +219,7 @@ def parse_time(text: str, zone: tzinfo, what: str = "time", order: Callable[[], 
 #: A date with slashes: two numbers, day and month in either order, then the year (4 digits or 2).
 _SLASHED = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}|\d\d)(?!\d)")
 #: One at the start of a field in CSV text: after a line break, a delimiter, a quote or spaces.
-_SLASHED_IN_CSV = re.compile(r'(?:^|[,;\t"])[ "]*(\d{1,2})/(\d{1,2})/(?:\d{4}|\d\d)(?!\d)', re.MULTILINE)
+_SLASHED_IN_CSV = re.compile(r'(?:^|[,;\t|"])[ "]*(\d{1,2})/(\d{1,2})/(?:\d{4}|\d\d)(?!\d)', re.MULTILINE)
 
 
 def _only_order(date: re.Match[str]) -> str | None:

@@ -35,7 +35,7 @@ _SIGNATURES = {
     b"\x7fELF": "a program",
 }
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-_DELIMITERS = (",", ";", "\t")
+_DELIMITERS = (",", ";", "\t", "|")  # comma first: it wins a tie
 _HEADER_SEARCH = 10  # records looked at for a header when the first is not one (a title above it)
 _SNIFF_LINES = 20  # data lines read with the header to sniff the delimiter...
 _SNIFF_CHARS = 1 << 16  # ...unless they come to this many characters first (whole lines still)
@@ -146,7 +146,8 @@ def _fields(line: str, delimiter: str) -> int:
 
 
 def _sniff_delimiter(sample: Sequence[str]) -> str:
-    """Comma, semicolon or tab: the one that reads the header and the data lines below it alike.
+    """Comma, semicolon, tab or pipe (as list vendors and databases export): the one that reads the
+    header and the data lines below it alike.
 
     ``sample``: the file's first lines (the header, which may span lines where a quoted name
     holds a line break, then up to ``_SNIFF_LINES`` more). With each candidate, the header is
@@ -154,8 +155,8 @@ def _sniff_delimiter(sample: Sequence[str]) -> str:
     so a delimiter counts only outside quotes, a quote opening only at a field's start.
     Candidates rank by whether the header splits into more than one field, then by how many data
     lines give as many fields as the header, then by how many fields the header gives; comma,
-    semicolon, tab on a tie. Without data lines the header alone decides. Three candidates by
-    21 lines: about 0.1 ms, once a file.
+    semicolon, tab, pipe on a tie. Without data lines the header alone decides. Four candidates
+    by 21 lines: about 0.1 ms, once a file.
     """
     def rank(delimiter: str) -> tuple[bool, int, int]:
         reader = csv.reader(iter(sample), delimiter=delimiter)

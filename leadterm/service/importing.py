@@ -92,7 +92,7 @@ class ImportReport:
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        data["delimiter"] = {",": "comma", ";": "semicolon", "\t": "tab"}.get(self.delimiter, self.delimiter)
+        data["delimiter"] = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}.get(self.delimiter, self.delimiter)
         return data
 
 
