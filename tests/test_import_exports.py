@@ -150,6 +150,9 @@ def test_times_as_analytics_exports_apis_and_mac_excel_write_them(ws: Workspace)
     # a file of milliseconds alone (one that an ISO 8601 reader takes for a date in 1795) is read in bulk
     imp(ws, "leads", write(ws, "ms.csv", "Email,Created Date\ncy@gamma.org,1795011512345\n"))
     assert show(ws, "cy@gamma.org")["created_at"] == "2026-11-18T14:18:32Z"
+    # and with a fraction, as pandas writes a column of whole numbers that has a blank in it
+    imp(ws, "leads", write(ws, "pandas.csv", "Email,Created Date\ndi@delta.com,1795112012345.0\ned@eta.com,\n"))
+    assert show(ws, "di@delta.com")["created_at"] == "2026-11-19T18:13:32Z"
     assert show(ws, "ada@acme.com")["created_at"] == "2026-11-20T05:00:00Z"
     assert show(ws, "bea@beta.io")["created_at"] == "2026-11-19T20:15:00Z"
     events = ("Email,Event,Time,Page\n"
@@ -170,54 +173,70 @@ def test_times_as_analytics_exports_apis_and_mac_excel_write_them(ws: Workspace)
 
 
 def test_slashed_dates_are_read_in_the_order_the_file_writes_them(ws: Workspace) -> None:
-    # British Excel (commas): its first date that reads one way only (20/11) says day first, so
-    # 05/11 is 5 November, and a month/day date further down is a reject that says why
-    rows = "".join(f"lead{n}@acme.com,05/11/2026 10:15\r\n" for n in range(3000))  # past the first block
-    text = f"Email,Created Date\r\n{rows}ada@acme.com,20/11/2026\r\nbea@beta.io,11/20/2026 9:00\r\n"
+    # British Excel (commas, CR line ends as old Mac tools write them): its dates that read one
+    # way only (20/11, 25/11) say day first, so 05/11 is 5 November, and a month/day date
+    # further down (a typo, or a US row pasted in) is outvoted, and a reject that says why
+    rows = "".join(f"lead{n}@acme.com,05/11/2026 10:15\r" for n in range(3000))  # past the first block
+    text = f"Email,Created Date\r{rows}ada@acme.com,20/11/2026\rbea@beta.io,11/20/2026 9:00\rcy@gamma.org,25/11/2026\r"
     report = imp(ws, "leads", write(ws, "uk.csv", text))
-    assert counts(report) == (3002, 3001, 0, 0, 1)
-    assert report["date_order"] == "day-first"
+    assert counts(report) == (3003, 3002, 0, 0, 1)
+    assert (report["date_order"], report["date_order_by"]) == ("day-first", "file")
     assert [row[:2] for row in rejects(report)] == [
         ["3003", "created_at: not a date-time: '11/20/2026 9:00' is month/day/year, and this file's slashed dates "
                  "are read as day/month/year; import it with --date-order month-first, or write dates in ISO order "
                  "(2026-11-20)"]]
     assert show(ws, "lead0@acme.com")["created_at"] == "2026-11-05T15:15:00Z"
     assert show(ws, "ada@acme.com")["created_at"] == "2026-11-20T05:00:00Z"
-    # a US file: month/day throughout, a day/month date a reject
-    text = "Email,Created Date\r\ncy@gamma.org,05/11/2026\r\ndi@delta.com,11/20/2026\r\ned@eta.com,20/11/2026\r\n"
+    # a US file: month/day throughout, a day/month date a reject; one that reads in neither
+    # order gets no advice to try the other
+    text = ("Email,Created Date\r\nco@gamma.org,05/11/2026\r\ndi@delta.com,11/20/2026\r\ned@eta.com,20/11/2026\r\n"
+            "fe@phi.com,11/21/2026\r\nguy@g.com,31/02/2026\r\n")
     report = imp(ws, "leads", write(ws, "us.csv", text))
-    assert (counts(report), report["date_order"]) == ((3, 2, 0, 0, 1), "month-first")
-    assert rejects(report)[0][:2] == [
-        "4", "created_at: not a date-time: '20/11/2026' is day/month/year, and this file's slashed dates are read as "
-             "month/day/year; import it with --date-order day-first, or write dates in ISO order (2026-11-20)"]
-    assert show(ws, "cy@gamma.org")["created_at"] == "2026-05-11T04:00:00Z"
+    assert (counts(report), report["date_order"], report["date_order_by"]) == ((5, 3, 0, 0, 2), "month-first", "file")
+    assert [row[:2] for row in rejects(report)] == [
+        ["4", "created_at: not a date-time: '20/11/2026' is day/month/year, and this file's slashed dates are read as "
+              "month/day/year; import it with --date-order day-first, or write dates in ISO order (2026-11-20)"],
+        ["6", "created_at: not a date-time: '31/02/2026'"]]
+    assert show(ws, "co@gamma.org")["created_at"] == "2026-05-11T04:00:00Z"
 
 
 def test_without_a_telling_date_a_semicolon_file_is_day_first_and_any_other_month_first(ws: Workspace) -> None:
     # every date could be either: Excel writes semicolons where the decimal mark is a comma
-    # (France, Spain, Italy...), and those locales write the day first; US tools write commas
+    # (France, Spain, Italy...), and those locales write the day first; US tools write commas.
+    # The summary says it was a guess
     text = "Email{0}Created Date{0}Budget\r\nada@acme.com{0}05/11/2026{0}12\r\n"
     done = ws.run(["import", "leads", str(write(ws, "fr.csv", text.format(";")))], now=MONDAY_9AM)
-    assert done.out.splitlines()[1] == "slashed dates read as day/month/year (day-first)"
+    assert done.out.splitlines()[1] == ("slashed dates read as day/month/year (day-first, a guess: no date in the "
+                                        "file reads one way only; --date-order chooses)")
     assert show(ws, "ada@acme.com")["created_at"] == "2026-11-05T05:00:00Z"
     text = text.replace("ada@", "bea@")
     report = imp(ws, "leads", write(ws, "us.csv", text.format(",")))
-    assert report["date_order"] == "month-first" and show(ws, "bea@acme.com")["created_at"] == "2026-05-11T04:00:00Z"
-    # an ISO file never needs an order
-    report = imp(ws, "leads", write(ws, "iso.csv", "Email,Created Date\nzed@z.com,2026-11-05\n"))
-    assert report["date_order"] is None
+    assert (report["date_order"], report["date_order_by"]) == ("month-first", "guess")
+    assert show(ws, "bea@acme.com")["created_at"] == "2026-05-11T04:00:00Z"
+    # an ISO file never needs an order, even when one is given
+    report = imp(ws, "leads", write(ws, "iso.csv", "Email,Created Date\nzed@z.com,2026-11-05\n"), "--date-order",
+                 "day-first")
+    assert (report["date_order"], report["date_order_by"]) == (None, None)
 
 
-def test_the_telling_date_is_found_wherever_the_file_is_cut_into_pieces_and_only_at_a_field_start() -> None:
+def test_the_telling_dates_are_counted_wherever_the_file_is_cut_into_pieces_and_only_at_a_field_start() -> None:
     from leadterm.engine.values import date_order_of
     text = "Email,Created,Note\r\n" + "a@x.com,05/11/2026,ok\r\n" * 40 + 'b@x.com,"20/11/2026 10:00",ok\r\n'
     for cut in range(len(text)):
-        assert date_order_of([text[:cut], text[cut:]], ",") == "day-first", cut
-    assert date_order_of(["Email,Created\na@x.com,05/11/26\nb@x.com,20/11/26\n"], ",") == "day-first"
-    # not at a field's start, or no day and month: no telling date, so the delimiter decides
-    for other in ("a@x.com,2026/11/20,see 20/11/2026", "a@x.com,120/11/2026,", "a@x.com,20/11/20261,"):
-        assert date_order_of([f"Email,Created,Note\n{other}\n"], ",") == "month-first"
-        assert date_order_of([f"Email;Created;Note\n{other}\n".replace(",", ";")], ";") == "day-first"
+        assert date_order_of([text[:cut], text[cut:]], ",") == ("day-first", "file"), cut
+    assert date_order_of(["Email,Created\na@x.com,05/11/26\nb@x.com,20/11/26\n"], ",") == ("day-first", "file")
+    # the most numerous order wins, counted piece by piece until 25 of one
+    stray = "Email,Created\na@x.com,13/01/2026\n" + "b@x.com,01/20/2026\n" * 2
+    assert date_order_of([stray], ",") == ("month-first", "file")
+    assert date_order_of([stray + "c@x.com,13/02/2026\n"], ",") == ("month-first", "guess")
+    first, then = "Email,Created\n" + "a@x.com,25/01/2026\n" * 25, "b@x.com,01/20/2026\n" * 30
+    assert date_order_of([first, then], ",") == ("day-first", "file")
+    assert date_order_of([first + then], ",") == ("month-first", "file")
+    # not at a field's start (by the file's delimiter), or no day and month: no telling date
+    for line, delimiter in (("a@x.com,2026/11/20,see 20/11/2026", ","), ("a@x.com,120/11/2026,", ","),
+                            ("a@x.com,20/11/20261,", ","), ("a@x.com;x,20/11/2026;", ";")):
+        guess = "day-first" if delimiter == ";" else "month-first"
+        assert date_order_of([f"Email{delimiter}Created{delimiter}Note\n{line}\n"], delimiter) == (guess, "guess")
 
 
 def test_date_order_option_overrides_the_file(ws: Workspace) -> None:

@@ -48,8 +48,11 @@ def _print_import(report: dict[str, Any]) -> None:
     if report["header_line"] > 1:
         echo(f"header on line {report['header_line']}: the lines above it were skipped")
     if report["date_order"]:
-        spelled = "day/month/year" if report["date_order"] == "day-first" else "month/day/year"
-        echo(f"slashed dates read as {spelled} ({report['date_order']})")
+        order = report["date_order"]
+        spelled = "day/month/year" if order == "day-first" else "month/day/year"
+        why = {"option": "as --date-order says", "file": "as the file writes them",
+               "guess": "a guess: no date in the file reads one way only; --date-order chooses"}[report["date_order_by"]]
+        echo(f"slashed dates read as {spelled} ({order}, {why})")
     if report["rejects_file"]:
         echo(f"rejected rows, with line numbers and reasons: {clean(report['rejects_file'])}")
     if report["changed"]:
@@ -105,7 +108,7 @@ def register(main: click.Group) -> None:
     date_order = click.option(
         "--date-order", "date_order", type=click.Choice(DATE_ORDERS),
         help="Read slashed dates (05/11/2026) day/month/year or month/day/year. "
-             "Default: the file's own order, from its first date that reads only one way.")
+             "Default: the file's own order, from its dates that read one way only.")
     _import_command("leads", [date_order, click.option("--overwrite", is_flag=True,
                                                        help="Replace existing values instead of only filling blanks.")])
     _import_command("events", [date_order, click.option("--create-leads", "create_leads", is_flag=True,

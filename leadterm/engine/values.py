@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, tzinfo
 from functools import partial
 from itertools import repeat
@@ -12,7 +13,7 @@ from typing import Any
 
 from leadterm.engine.times import UTC, InstantError, parse_instant, without_utc
 
-__all__ = ["parse_count", "parse_time", "date_order_of", "DAY_FIRST", "MONTH_FIRST", "DATE_ORDERS", "epoch_of", "epochs_of", "spelled_epochs", "clean_text", "clean_column", "blanks_as_none", "each_distinct", "repeats", "ValueProblem", "to_spreadsheet", "from_spreadsheet", "PROTECTED_STARTS"]
+__all__ = ["parse_count", "parse_time", "date_order_of", "DAY_FIRST", "MONTH_FIRST", "DATE_ORDERS", "TOLD", "GUESSED", "epoch_of", "epochs_of", "spelled_epochs", "clean_text", "clean_column", "blanks_as_none", "each_distinct", "repeats", "ValueProblem", "to_spreadsheet", "from_spreadsheet", "PROTECTED_STARTS"]
 
 
 class ValueProblem(ValueError):
@@ -74,7 +75,9 @@ _NAMED_MONTH_FORMATS = (
 )
 #: Seconds since 1970 (UTC), as product analytics exports write event times (Mixpanel, Segment):
 #: 9 or 10 digits (1973 to 2286), perhaps with a fraction; or milliseconds, 12 or 13 digits.
-_EPOCH = re.compile(r"(\d{9,10})(?:\.\d+)?|(\d{12,13})")
+_EPOCH = re.compile(r"(\d{9,10})(?:\.\d+)?|(\d{12,13})(?:\.\d+)?")
+#: Digits, perhaps with a fraction: a count, never an ISO 8601 date-time to leadterm (``epoch_of``).
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _MONTH_NAME = re.compile(r"[A-Za-z]{3}")
 
 
@@ -201,66 +204,129 @@ def parse_time(text: str, zone: tzinfo, what: str = "time", order: Callable[[], 
             patterns = _SLASHED_FORMATS[read_as, len(slashed[3])]
         else:
             patterns = _NUMERIC_FORMATS
-        for pattern in patterns:
-            try:
-                value = datetime.strptime(written, pattern)
-            except ValueError:
-                continue
+        if (value := _read(written, patterns)) is not None:
             return (value if value.tzinfo else value.replace(tzinfo=in_zone)).astimezone(UTC)
     except OverflowError:  # a moment of year 1 or 9999 that is outside them in UTC
         raise ValueProblem(f"{what}: out of range: {raw!r}") from None
-    if slashed and (only := _only_order(slashed)) not in (None, read_as):
+    if (slashed and (only := _only_order(slashed)) not in (None, read_as)
+            and _read(written, _SLASHED_FORMATS[only, len(slashed[3])]) is not None):
         raise ValueProblem(f"{what}: not a date-time: {raw!r} is {_SPELLED[only]}, and this file's slashed dates are "
                            f"read as {_SPELLED[read_as]}; import it with --date-order {only}, or write dates in "
                            "ISO order (2026-11-20)")
     raise ValueProblem(f"{what}: not a date-time: {raw!r}")
 
 
+def _read(written: str, patterns: Iterable[str]) -> datetime | None:
+    """``written`` read by the first of ``patterns`` that reads it (strptime's), or None."""
+    for pattern in patterns:
+        try:
+            return datetime.strptime(written, pattern)
+        except ValueError:
+            continue
+    return None
+
+
 #: A date with slashes: two numbers, day and month in either order, then the year (4 digits or 2).
 _SLASHED = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}|\d\d)(?!\d)")
-#: One at the start of a field in CSV text: after a line break, a delimiter, a quote or spaces.
-_SLASHED_IN_CSV = re.compile(r'(?:^|[,;\t|"])[ "]*(\d{1,2})/(\d{1,2})/(?:\d{4}|\d\d)(?!\d)', re.MULTILINE)
 
 
 def _only_order(date: re.Match[str]) -> str | None:
     """The one order a slashed date reads in (20/11/2026 day-first, 11/20/2026 month-first);
-    None when it reads in both (05/11/2026) or in neither (40/11/2026)."""
+    None when it reads in both (05/11/2026) or in neither (40/11/2026, 31/02/2026)."""
     first, second = int(date[1]), int(date[2])
-    if 12 < first <= 31 and 1 <= second <= 12:
+    if 12 < first and 1 <= second <= 12 and first <= _MONTH_DAYS[second - 1]:
         return DAY_FIRST
-    if 12 < second <= 31 and 1 <= first <= 12:
+    if 12 < second and 1 <= first <= 12 and second <= _MONTH_DAYS[first - 1]:
         return MONTH_FIRST
     return None
 
 
-def date_order_of(texts: Iterable[str], delimiter: str) -> str:
-    """The order a CSV file's slashed dates are written in, from its text (given piece by piece):
-    that of its first slashed date that reads in one order only (a file comes from one
-    spreadsheet or CRM, in one locale). A file without one is month-first (the US order, and
-    Salesforce's and HubSpot's), unless its delimiter is a semicolon: Excel writes CSV so in the
-    locales whose decimal mark is a comma, and every one of those that writes dates with slashes
-    writes the day first (France, Spain, Italy, Brazil...)."""
-    rest = ""  # the last piece's unfinished line
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # at most
+
+
+#: How the order of a file's slashed dates was settled (``date_order_of``).
+TOLD, GUESSED = "file", "guess"
+
+#: Candidates for telling dates, found by sre's fast searches (a literal first, or a digit from
+#: a small set): a day of 13 to 31 before a month, or after one (found by its slash).
+_DAY_THEN_MONTH = re.compile(r"(1[3-9]|2\d|3[01])/(0?[1-9]|1[0-2])/(?:\d{4}|\d\d)(?!\d)")
+_SLASH_DAY = re.compile(r"/(1[3-9]|2\d|3[01])/(?:\d{4}|\d\d)(?!\d)")
+
+
+def _telling(text: str, starts: str) -> Iterator[str]:
+    """The order of each telling date in ``text`` (whole lines of CSV) at a field's start: after
+    the text's start, a line break, the delimiter or a quote, and perhaps spaces (``starts``:
+    the characters a field may start after)."""
+    def field_starts(at: int) -> bool:
+        at -= 1
+        while at >= 0 and text[at] == " ":
+            at -= 1
+        return at < 0 or text[at] in starts
+
+    for date in _DAY_THEN_MONTH.finditer(text):
+        day, month = int(date[1]), int(date[2])
+        if day <= _MONTH_DAYS[month - 1] and field_starts(date.start()):
+            yield DAY_FIRST
+    for date in _SLASH_DAY.finditer(text):
+        slash = date.start()
+        start = slash - 1 if slash >= 1 and text[slash - 1].isdigit() else slash
+        start -= 1 if start >= 1 and text[start - 1].isdigit() else 0
+        if start == slash or (start >= 1 and text[start - 1].isdigit()):
+            continue  # no month before it, or a number of three digits or more
+        month, day = int(text[start:slash]), int(date[1])
+        if 1 <= month <= 12 and day <= _MONTH_DAYS[month - 1] and field_starts(start):
+            yield MONTH_FIRST
+
+
+def _whole_lines(texts: Iterable[str]) -> Iterator[str]:
+    """Text given piece by piece, given again as runs of whole lines (a line of over 4 MB as it is)."""
+    rest = ""
     for text in texts:
         text = rest + text
-        for date in _SLASHED_IN_CSV.finditer(text):
-            if (only := _only_order(date)) is not None:
-                return only
-        rest = text[text.rfind("\n") + 1:]
-        rest = rest if len(rest) < 4096 else ""  # a line that long: its dates are seen once, mostly
-    return DAY_FIRST if delimiter == ";" else MONTH_FIRST
+        end = max(text.rfind("\n"), text.rfind("\r")) + 1
+        if end == 0 and len(text) < 1 << 22:
+            rest = text
+            continue
+        end = end or len(text)
+        yield text[:end]
+        rest = text[end:]
+    if rest:
+        yield rest
+
+
+def date_order_of(texts: Iterable[str], delimiter: str, enough: int = 25) -> tuple[str, str]:
+    """The order a CSV file's slashed dates are written in, from its text (given piece by piece),
+    and how it was settled: ``TOLD`` by the file, or ``GUESSED``.
+
+    A file comes from one spreadsheet or CRM in one locale, so its telling dates (those that read
+    in one order only, as 20/11/2026 or 11/20/2026, at a field's start: after a line break, the
+    file's delimiter or a quote) are counted, piece by piece from its start until ``enough`` of
+    one order are met (a real export tells within its first rows), and the most numerous order
+    wins: a stray one, a typo, is outvoted. Without a telling date, or as many of each order, the order is
+    guessed: month-first (the US order, and Salesforce's and HubSpot's), unless the delimiter is
+    a semicolon: Excel writes CSV so in the locales whose decimal mark is a comma, and each of
+    those that writes dates with slashes writes the day first (France, Spain, Italy, Brazil...).
+    """
+    told = Counter({DAY_FIRST: 0, MONTH_FIRST: 0})
+    for text in _whole_lines(texts):
+        told.update(_telling(text, '\r\n"' + delimiter))
+        if max(told.values()) >= enough:
+            break
+    if told[DAY_FIRST] != told[MONTH_FIRST]:
+        return told.most_common(1)[0][0], TOLD
+    return (DAY_FIRST if delimiter == ";" else MONTH_FIRST), GUESSED
 
 
 #: The first and last whole seconds a datetime can hold (0001-01-01 and 9999-12-31, UTC).
 _FIRST_SECOND, _LAST_SECOND = -62_135_596_800, 253_402_300_799
-_YEAR_2000 = 946_684_800
+_YEAR_2000, _YEAR_2100 = 946_684_800, 4_102_444_800
 
 
 def epoch_of(text: str, zone: tzinfo, what: str = "time", order: Callable[[], str] | None = None) -> int:
     """``parse_time`` as epoch seconds (a fraction of a second dropped), with a fast path for
     plain ISO 8601 (most event files)."""
     try:  # (digits alone are a count of seconds, which fromisoformat may take for a date: parse_time)
-        value = None if text.isdigit() else datetime.fromisoformat(text)
+        value = None if _NUMBER.fullmatch(text) else datetime.fromisoformat(text)
     except ValueError:
         value = None
     if value is None:
@@ -327,9 +393,12 @@ def epochs_of(texts: list[str], zone: tzinfo) -> list[int] | None:
         moments = list(map(partial(datetime.replace, microsecond=0), moments))
     seconds = list(map(int, map(datetime.timestamp, moments)))
     if seconds:
-        earliest = min(seconds)
-        if earliest < _FIRST_SECOND or max(seconds) > _LAST_SECOND:
+        earliest, latest = min(seconds), max(seconds)
+        if earliest < _FIRST_SECOND or latest > _LAST_SECOND:
             return None
-        if earliest < _YEAR_2000 and any(map(str.isdigit, map(str.strip, texts))):
-            return None  # a count of milliseconds, perhaps, that fromisoformat took for a date in 17xx
+        # digits (a count of milliseconds, say) that fromisoformat took for a date: a year of the
+        # value's first four digits, so from 1001 to 9999; checked for outside this century (a
+        # millisecond count of mid-2033 to mid-2036 would slip through: 20xx)
+        if (earliest < _YEAR_2000 or latest >= _YEAR_2100) and any(map(_NUMBER.fullmatch, map(str.strip, texts))):
+            return None
     return seconds

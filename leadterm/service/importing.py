@@ -73,8 +73,9 @@ class ImportReport:
     header_line: int = 1
     """The line the header starts on: past 1 when a title or a note above it was skipped."""
     date_order: str | None = None
-    """How slashed dates were read (``day-first`` or ``month-first``): as ``--date-order`` said,
-    or as the file writes them; None when neither was needed (no slashed date met)."""
+    """How slashed dates were read (``day-first`` or ``month-first``); None when the file had none."""
+    date_order_by: str | None = None
+    """What settled it: ``option`` (``--date-order``), ``file`` (its telling dates) or ``guess``."""
     seconds: float = 0.0
 
     def add(self, counts: Mapping[str, int]) -> None:
@@ -98,17 +99,23 @@ class ImportReport:
 
 class DateOrder:
     """How an import reads its file's slashed dates (11/20/2026, 20/11/2026): in the order given
-    (``--date-order``), or else in the file's own (``date_order_of``), worked out from the whole
-    file when the first slashed date is met (a file of ISO times is never searched for one).
-    Called, it gives the order."""
+    (``--date-order``), or else in the file's own (``date_order_of``), worked out from the file
+    when the first slashed date is met (a file of ISO times is never searched for one). Called,
+    it gives the order; ``order`` and ``by`` (``option``, or how the file settled it) stay None
+    while no slashed date asked."""
 
     def __init__(self, source: CsvSource, given: str | None) -> None:
         self.source = source
-        self.order = given
+        self.given = given
+        self.order: str | None = None
+        self.by: str | None = None
 
     def __call__(self) -> str:
         if self.order is None:
-            self.order = date_order_of(self.source.texts(), self.source.delimiter)
+            if self.given is not None:
+                self.order, self.by = self.given, "option"
+            else:
+                self.order, self.by = date_order_of(self.source.texts(), self.source.delimiter)
         return self.order
 
 
@@ -178,7 +185,7 @@ class Job(Generic[T]):
     def _finish(self, completed: bool) -> None:
         report = self.report
         report.rejected = self.rejects.count
-        report.date_order = self.dates.order
+        report.date_order, report.date_order_by = self.dates.order, self.dates.by
         closed = self.rejects.close()
         report.rejects_file = str(closed) if closed else None
         report.seconds = round(time.perf_counter() - self.started, 3)
