@@ -199,6 +199,80 @@ def test_a_utf8_bom_before_windows_1252_text_is_dropped_not_read_as_letters(ws: 
     assert show(ws, "rene@x.fr")["first_name"] == "René"
 
 
+def test_excel_for_mac_csv_is_read_as_mac_roman_and_its_names_come_back_whole(ws: Workspace) -> None:
+    # Excel for Mac's "Comma Separated Values": Mac Roman (é is 0x8E, Ž in Windows-1252; ü 0x9F,
+    # Ÿ; ç 0x8D, undefined there), here with the old Mac's CR line ends
+    text = lines("email,first_name,last_name,company,title",
+                 "rene@sg.fr,René,Müller,Société Générale,Directeur Général",
+                 "ines@x.pt,Inês,Gonçalves,Açores Pescas,Diretora",
+                 "bjorn@x.se,Björn,Åkesson,Göteborg AB,VD",
+                 "oops,Zoë,Françoise,Crème Brûlée SARL,", eol="\r")
+    report = imp(ws, "leads", write(ws, "mac.csv", text.encode("mac_roman")))
+    assert counts(report) == (4, 3, 0, 0, 1) and report["encoding"] == "mac_roman"
+    rene = show(ws, "rene@sg.fr")
+    assert (rene["first_name"], rene["last_name"], rene["company"], rene["title"]) == (
+        "René", "Müller", "Société Générale", "Directeur Général")
+    ines = show(ws, "ines@x.pt")
+    assert (ines["first_name"], ines["last_name"], ines["company"]) == ("Inês", "Gonçalves", "Açores Pescas")
+    assert (show(ws, "bjorn@x.se")["first_name"], show(ws, "bjorn@x.se")["last_name"]) == ("Björn", "Åkesson")
+    # the rejects file is UTF-8, whatever the file was: the rejected row's names as they were
+    assert rejects(report) == [["5", "email: malformed email 'oops'", "oops", "Zoë", "Françoise", "Crème Brûlée SARL", ""]]
+    out = ws.root / "mac.export.csv"
+    ws.ok(["export", "leads", str(out)], now=MONDAY_9AM)
+    exported = {row["email"]: row for row in csv.DictReader(io.StringIO(out.read_bytes().decode("utf-8-sig"), newline=""))}
+    assert (exported["rene@sg.fr"]["last_name"], exported["rene@sg.fr"]["company"]) == ("Müller", "Société Générale")
+    assert exported["bjorn@x.se"]["company"] == "Göteborg AB"
+
+
+def test_bytes_that_are_dashes_and_quotes_in_windows_1252_are_letters_between_letters_in_mac_roman(
+        ws: Workspace) -> None:
+    # 0x96 0x97 0x93 0x94 0x85 0x80 are – — “ ” … € in Windows-1252, ñ ó ì î Ö Ä in Mac Roman:
+    # the same bytes, told apart by what is around them. Smart punctuation and no accented letter
+    # (no cp1252 letter to outweigh them) stays Windows-1252 ...
+    notes = "“Great” call – follow up… €5 • Acme™ — don’t forget"
+    quotes = lines("email,first_name,Notes", f"ann@x.com,Ann,{notes}", "bo@x.com,Bo,word—word and “x”")
+    report = imp(ws, "leads", write(ws, "quotes.csv", quotes.encode("cp1252")))
+    assert report["encoding"] == "cp1252"
+    assert show(ws, "ann@x.com")["form"] == {"Notes": notes}
+    assert show(ws, "bo@x.com")["form"] == {"Notes": "word—word and “x”"}
+    # ... and Spanish names with the same bytes between letters are Mac Roman
+    names = lines("email,first_name,last_name", "ana@x.es,Ana,Muñoz", "luis@x.es,Luis,López", "jo@x.es,Jo,Peña")
+    report = imp(ws, "leads", write(ws, "nombres.csv", names.encode("mac_roman")))
+    assert report["encoding"] == "mac_roman"
+    assert [show(ws, email)["last_name"] for email in ("ana@x.es", "luis@x.es", "jo@x.es")] == ["Muñoz", "López", "Peña"]
+
+
+def test_the_same_leads_from_excel_for_windows_and_excel_for_mac_read_alike(ws: Workspace) -> None:
+    # accented names and smart punctuation together: Windows-1252's letters (é is 0xE9) outweigh
+    # its punctuation; Mac Roman's letters (é is 0x8E) outweigh its quotes and dashes
+    text = lines("email,first_name,last_name,company,Notes",
+                 "jurgen@x.de,Jürgen,Groß,Café Olé,“Call back” – ask for the CFO…",
+                 "jose@x.es,José,Núñez,Société Générale,Œuvre d’art ™",
+                 "soren@x.dk,Søren,Jørgensen,Ærø Ltd,", eol="\r\n")
+    expected = [("Jürgen", "Groß", "Café Olé", {"Notes": "“Call back” – ask for the CFO…"}),
+                ("José", "Núñez", "Société Générale", {"Notes": "Œuvre d’art ™"}),
+                ("Søren", "Jørgensen", "Ærø Ltd", {})]
+    for codec, host in (("cp1252", "win"), ("mac_roman", "mac")):
+        report = imp(ws, "leads", write(ws, f"{codec}.csv", text.replace("@x.", f"@{host}.").encode(codec)))
+        assert counts(report) == (3, 3, 0, 0, 0) and report["encoding"] == codec
+        leads = [show(ws, f"{name}@{host}.{tld}") for name, tld in (("jurgen", "de"), ("jose", "es"), ("soren", "dk"))]
+        assert [(lead["first_name"], lead["last_name"], lead["company"], lead["form"]) for lead in leads] == expected
+
+
+def test_a_file_whose_bytes_say_windows_1252_and_mac_roman_alike_is_windows_1252(ws: Workspace) -> None:
+    # one é as Windows-1252 writes it (0xE9), one as Mac Roman does (0x8E): a tie, and Windows
+    # Excel is the commoner source; one Mac Roman letter more (ü, 0x9F) tips it
+    tie = b"email,first_name\nrene@x.fr,Ren\xe9\nzoe@x.fr,Zo\x8e\n"
+    report = imp(ws, "leads", write(ws, "tie.csv", tie))
+    assert report["encoding"] == "cp1252"
+    assert (show(ws, "rene@x.fr")["first_name"], show(ws, "zoe@x.fr")["first_name"]) == ("René", "ZoŽ")
+    tipped = tie.replace(b"@x.fr", b"@y.fr") + b"max@y.de,M\x9fller\n"
+    report = imp(ws, "leads", write(ws, "tipped.csv", tipped))
+    assert report["encoding"] == "mac_roman"
+    assert (show(ws, "zoe@y.fr")["first_name"], show(ws, "max@y.de")["first_name"]) == ("Zoé", "Müller")
+    assert show(ws, "rene@y.fr")["first_name"] == "RenÈ"  # 0xE9 is È in Mac Roman: the bytes disagreed
+
+
 @pytest.mark.parametrize("delimiter, name", [(";", "semicolon"), ("\t", "tab")])
 def test_semicolon_and_tab_files_are_sniffed(ws: Workspace, delimiter: str, name: str) -> None:
     d = delimiter

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
+from leadterm.service.codepage import windows_1252_or_mac_roman
 from leadterm.service.errors import Invalid
 
 __all__ = ["Block", "CsvSource", "Record", "RejectWriter", "count_values", "rejects_path", "MAX_FIELD"]
@@ -84,9 +85,10 @@ codecs.register_error("leadterm-windows-1252", _windows_1252_gap)
 def _detect_encoding(path: Path) -> tuple[str, int]:
     """The file's encoding, and how many bytes before its text to skip: UTF-16 when it starts
     with that byte order mark (``_utf16``); UTF-8 (with or without BOM, which the codec drops)
-    when the whole file decodes so; else Windows-1252, past a UTF-8 BOM that such a file may
-    start with (a tool added it and another wrote cp1252 text after it; read as cp1252, the BOM
-    would be three letters glued to the first header)."""
+    when the whole file decodes so; else Windows-1252 or Mac Roman, whichever its bytes from
+    0x80 on read as (``codepage``), past a UTF-8 BOM that such a file may start with (a tool
+    added it and another wrote cp1252 text after it; read as cp1252, the BOM would be three
+    letters glued to the first header)."""
     with path.open("rb") as handle:
         head = handle.read(65536)
         if head.startswith(_UTF16_BOMS):
@@ -94,23 +96,27 @@ def _detect_encoding(path: Path) -> tuple[str, int]:
             return _text_or_refuse(path, head.decode(encoding, errors="ignore"), encoding, 0)
         _refuse_non_text(path, head)
         handle.seek(0)
-        decoder = codecs.getincrementaldecoder("utf-8")()
-        encoding = "utf-8-sig"
-        while chunk := handle.read(_SCAN):
-            if encoding == "utf-8-sig":
-                if chunk.isascii() and not decoder.getstate()[0]:
-                    continue  # plain ASCII, with no sequence left open before it: valid UTF-8
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError:
-                    encoding = "cp1252"
-        if encoding == "utf-8-sig":
-            try:
-                decoder.decode(b"", final=True)
-            except UnicodeDecodeError:
-                encoding = "cp1252"
-    skip = len(codecs.BOM_UTF8) if encoding == "cp1252" and head.startswith(codecs.BOM_UTF8) else 0
+        if _utf8(handle):
+            encoding, skip = "utf-8-sig", 0
+        else:
+            skip = len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0
+            handle.seek(skip)
+            encoding = windows_1252_or_mac_roman(handle)
     return _text_or_refuse(path, head[skip:].decode(encoding, errors=_ERRORS), encoding, skip)
+
+
+def _utf8(handle: BinaryIO) -> bool:
+    """Whether the bytes from the handle's position to its end are UTF-8 (read until they are not)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        while chunk := handle.read(_SCAN):
+            if chunk.isascii() and not decoder.getstate()[0]:
+                continue  # plain ASCII, with no sequence left open before it: valid UTF-8
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _text_or_refuse(path: Path, text: str, encoding: str, skip: int) -> tuple[str, int]:
