@@ -335,6 +335,8 @@ REFUSED = [
     ("random.csv", random.Random(3).randbytes(5000), "not a"),
     ("utf16le.csv", UTF16_ROWS.encode("utf-16-le"), "UTF-16"),  # without its byte order mark
     ("utf16-cut.csv", UTF16_ROWS.encode("utf-16") + b"x", "not UTF-16 text"),  # an odd byte at the end
+    ("utf32le.csv", UTF16_ROWS.encode("utf-32-le"), "UTF-32 without"),  # without its byte order mark
+    ("utf32-cut.csv", UTF16_ROWS.encode("utf-32") + b"xy", "not UTF-32 text"),  # two bytes too many
     ("report.csv", b"%PDF-1.7\n" + UTF16_ROWS.encode(), "PDF"),
     ("empty.csv", b"", "empty"),
     ("header.csv", b"email,first_name\r\n", "no data rows"),
@@ -359,6 +361,20 @@ def test_utf16_with_its_byte_order_mark_is_read_as_excel_unicode_text_writes_it(
     report = imp(ws, "events", write(ws, "events.txt", events.encode(codec) if codec == "utf-16" else
                                      codecs.BOM_UTF16_BE + events.encode(codec)))
     assert counts(report) == (1, 1, 0, 0, 0) and len(show(ws, "zoe@acme.com")["events"]) == 1
+
+
+@pytest.mark.parametrize("codec", ["utf-32", "utf-32-be"])
+def test_utf32_with_its_byte_order_mark_is_read_as_utf32(ws: Workspace, codec: str) -> None:
+    # FF FE 00 00 begins as UTF-16's little-endian mark does: the file is UTF-32, not refused as broken UTF-16
+    text = lines("Email\tFirst Name\tCompany", "zoe@acme.com\tZoë\tSociété Générale", "bad-email\tX\t1",
+                 "quote@x.io\t\u201cQ\u201d \U0001F600\tAçores")
+    data = text.encode(codec) if codec == "utf-32" else codecs.BOM_UTF32_BE + text.encode(codec)
+    report = imp(ws, "leads", write(ws, "utf32.txt", data))
+    assert (report["encoding"], report["delimiter"]) == ("utf-32", "tab")
+    assert counts(report) == (3, 2, 0, 0, 1)
+    assert rejects(report) == [["3", "email: malformed email 'bad-email'", "bad-email", "X", "1"]]
+    assert (show(ws, "zoe@acme.com")["first_name"], show(ws, "zoe@acme.com")["company"]) == ("Zoë", "Société Générale")
+    assert show(ws, "quote@x.io")["first_name"] == "\u201cQ\u201d \U0001F600"
 
 
 def test_files_that_are_not_csv_text_are_refused_and_change_nothing(ws: Workspace) -> None:

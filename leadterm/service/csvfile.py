@@ -36,6 +36,7 @@ _SIGNATURES = {
     b"\x7fELF": "a program",
 }
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_UTF32_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)  # UTF-32 LE's begins as UTF-16 LE's does
 _DELIMITERS = (",", ";", "\t", "|")  # comma first: it wins a tie
 _HEADER_SEARCH = 10  # records looked at for a header when the first is not one (a title above it)
 _SNIFF_LINES = 20  # data lines read with the header to sniff the delimiter...
@@ -68,8 +69,8 @@ def _refuse_non_text(path: Path, head: bytes) -> None:
             raise Invalid(f"{path}: not a CSV file: it is {what}")
     # UTF-16 has a NUL in every other byte of Latin text; one NUL inside a row is that row's problem
     if head.count(b"\x00") > max(4, len(head) // 100):
-        raise Invalid(f"{path}: not a UTF-8, UTF-16 or Windows-1252 text file (UTF-16 without its byte "
-                      "order mark, or binary data); save it as CSV UTF-8")
+        raise Invalid(f"{path}: not a UTF-8, UTF-16, UTF-32, Windows-1252 or Mac Roman text file (UTF-16 or "
+                      "UTF-32 without its byte order mark, or binary data); save it as CSV UTF-8")
 
 
 def _windows_1252_gap(error: UnicodeError) -> tuple[str, int]:
@@ -83,16 +84,16 @@ codecs.register_error("leadterm-windows-1252", _windows_1252_gap)
 
 
 def _detect_encoding(path: Path) -> tuple[str, int]:
-    """The file's encoding, and how many bytes before its text to skip: UTF-16 when it starts
-    with that byte order mark (``_utf16``); UTF-8 (with or without BOM, which the codec drops)
-    when the whole file decodes so; else Windows-1252 or Mac Roman, whichever its bytes from
-    0x80 on read as (``codepage``), past a UTF-8 BOM that such a file may start with (a tool
+    """The file's encoding, and how many bytes before its text to skip: UTF-32 or UTF-16 when it
+    starts with that byte order mark (``_unicode``); UTF-8 (with or without BOM, which the codec
+    drops) when the whole file decodes so; else Windows-1252 or Mac Roman, whichever its bytes
+    from 0x80 on read as (``codepage``), past a UTF-8 BOM that such a file may start with (a tool
     added it and another wrote cp1252 text after it; read as cp1252, the BOM would be three
     letters glued to the first header)."""
     with path.open("rb") as handle:
         head = handle.read(65536)
-        if head.startswith(_UTF16_BOMS):
-            encoding = _utf16(path, handle)
+        if head.startswith(_UTF32_BOMS + _UTF16_BOMS):
+            encoding = _unicode(path, handle, "utf-32" if head.startswith(_UTF32_BOMS) else "utf-16")
             return _text_or_refuse(path, head.decode(encoding, errors="ignore"), encoding, 0)
         _refuse_non_text(path, head)
         handle.seek(0)
@@ -126,21 +127,22 @@ def _text_or_refuse(path: Path, text: str, encoding: str, skip: int) -> tuple[st
     return encoding, skip
 
 
-def _utf16(path: Path, handle: BinaryIO) -> str:
-    """"utf-16" for a file that starts with a UTF-16 byte order mark (Excel's "Unicode Text"
-    and some CRM exports) and decodes as UTF-16 to its end: the codec reads the mark, takes its
-    byte order from it, and drops it."""
+def _unicode(path: Path, handle: BinaryIO, encoding: str) -> str:
+    """``encoding`` ("utf-16" or "utf-32") for a file that starts with its byte order mark
+    (UTF-16: Excel's "Unicode Text" and some CRM exports; UTF-32, rarely written) and decodes
+    so to its end: the codec reads the mark, takes its byte order from it, and drops it."""
     handle.seek(0)
-    decoder, done = codecs.getincrementaldecoder("utf-16")(), 0
+    decoder, done = codecs.getincrementaldecoder(encoding)(), 0
     try:
         while chunk := handle.read(_SCAN):
             decoder.decode(chunk)
             done += len(chunk)
         decoder.decode(b"", final=True)
     except UnicodeDecodeError as error:
-        raise Invalid(f"{path}: starts with a UTF-16 byte order mark but is not UTF-16 text "
-                      f"({error.reason} near byte {done + error.start})") from None
-    return "utf-16"
+        name = encoding.upper()
+        raise Invalid(f"{path}: starts with a {name} byte order mark but is not {name} text "
+                      f"({error.reason} near byte {done + error.start}); save it as CSV UTF-8") from None
+    return encoding
 
 
 def _fields(line: str, delimiter: str) -> int:
