@@ -222,6 +222,8 @@ def test_excel_for_mac_csv_is_read_as_mac_roman_and_its_names_come_back_whole(ws
     exported = {row["email"]: row for row in csv.DictReader(io.StringIO(out.read_bytes().decode("utf-8-sig"), newline=""))}
     assert (exported["rene@sg.fr"]["last_name"], exported["rene@sg.fr"]["company"]) == ("Müller", "Société Générale")
     assert exported["bjorn@x.se"]["company"] == "Göteborg AB"
+    again = ws.run(["import", "leads", str(ws.root / "mac.csv")], now=MONDAY_9AM)  # the text summary says so too
+    assert again.code == 0 and "read as Mac Roman (Excel for Mac's CSV): the file is not UTF-8" in again.out
 
 
 def test_bytes_that_are_dashes_and_quotes_in_windows_1252_are_letters_between_letters_in_mac_roman(

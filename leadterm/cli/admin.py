@@ -40,6 +40,11 @@ def _importer(kind: str) -> Any:
     return import_accounts
 
 
+#: The encodings told apart by the file's bytes rather than read from it (a BOM, valid UTF-8),
+#: named so that a wrong guess shows.
+_GUESSED = {"cp1252": "Windows-1252 (Excel's CSV)", "mac_roman": "Mac Roman (Excel for Mac's CSV)"}
+
+
 def _print_import(report: dict[str, Any]) -> None:
     echo(
         f"{report['kind']}: read {report['read']}, inserted {report['inserted']}, updated {report['updated']}, "
@@ -47,6 +52,8 @@ def _print_import(report: dict[str, Any]) -> None:
     )
     if report["header_line"] > 1:
         echo(f"header on line {report['header_line']}: the lines above it were skipped")
+    if report["encoding"] in _GUESSED:
+        echo(f"read as {_GUESSED[report['encoding']]}: the file is not UTF-8")
     if report["date_order"]:
         order = report["date_order"]
         spelled = "day/month/year" if order == "day-first" else "month/day/year"
