@@ -417,6 +417,12 @@ def import_leads(context: Context, path: Path, mapping: Mapping[str, str] | None
             answers.append(answer)
         return email, address_as_written(written), texts, count, at, answers
 
+    # the form columns without a header ("column 3": Excel's empty columns after the data), by
+    # their place among the answers, until some row holds a value in one: those that never do
+    # are listed as ignored, not as kept
+    unheaded = {name for index, name in job.columns.extra.items() if not job.source.headers[index].strip()}
+    unanswered = [at for at, key in enumerate(keys) if key in unheaded]
+
     def read_rows(send: Callable[[_Chunk], None]) -> None:
         """Read the file, sending chunks of good rows to the writer: each clean block (with the
         rows read one by one before it), and rows one by one in chunks of CHUNK. Blocks come
@@ -424,6 +430,10 @@ def import_leads(context: Context, path: Path, mapping: Mapping[str, str] | None
         after the reader (one transaction each)."""
         chunk = _empty(keys)
         for block, row in job.converted(email_in_column(email_at), plain_block, check_row, taper=True):
+            if unanswered and block is not None:
+                unanswered[:] = [at for at in unanswered if not any(block.answers[at])]
+            elif unanswered:
+                unanswered[:] = [at for at in unanswered if not row[5][at]]
             if block is not None:
                 if chunk.emails:
                     _extend(chunk, block)
@@ -441,4 +451,7 @@ def import_leads(context: Context, path: Path, mapping: Mapping[str, str] | None
         with Pipeline(lambda chunk: _write(context, overwrite, keys, chunk), process=True, own_references=True) as pipe:
             read_rows(pipe.send)
         job.report.add(pipe.counts)
+        empty = [keys[at] for at in unanswered]
+        job.report.extra_columns = [name for name in job.report.extra_columns if name not in empty]
+        job.report.ignored_columns += empty
     return job.report
