@@ -208,7 +208,7 @@ def parse_time(text: str, zone: tzinfo, what: str = "time", order: Callable[[], 
             return (value if value.tzinfo else value.replace(tzinfo=in_zone)).astimezone(UTC)
     except OverflowError:  # a moment of year 1 or 9999 that is outside them in UTC
         raise ValueProblem(f"{what}: out of range: {raw!r}") from None
-    if (slashed and (only := _only_order(slashed)) not in (None, read_as)
+    if (slashed and (only := _only_order(int(slashed[1]), int(slashed[2]))) not in (None, read_as)
             and _read(written, _SLASHED_FORMATS[only, len(slashed[3])]) is not None):
         raise ValueProblem(f"{what}: not a date-time: {raw!r} is {_SPELLED[only]}, and this file's slashed dates are "
                            f"read as {_SPELLED[read_as]}; import it with --date-order {only}, or write dates in "
@@ -230,10 +230,10 @@ def _read(written: str, patterns: Iterable[str]) -> datetime | None:
 _SLASHED = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}|\d\d)(?!\d)")
 
 
-def _only_order(date: re.Match[str]) -> str | None:
-    """The one order a slashed date reads in (20/11/2026 day-first, 11/20/2026 month-first);
-    None when it reads in both (05/11/2026) or in neither (40/11/2026, 31/02/2026)."""
-    first, second = int(date[1]), int(date[2])
+def _only_order(first: int, second: int) -> str | None:
+    """The one order a slashed date of these two numbers reads in (20/11/2026 day-first,
+    11/20/2026 month-first); None when it reads in both (05/11/2026) or in neither (40/11/2026,
+    31/02/2026)."""
     if 12 < first and 1 <= second <= 12 and first <= _MONTH_DAYS[second - 1]:
         return DAY_FIRST
     if 12 < second and 1 <= first <= 12 and second <= _MONTH_DAYS[first - 1]:
@@ -264,17 +264,14 @@ def _telling(text: str, starts: str) -> Iterator[str]:
         return at < 0 or text[at] in starts
 
     for date in _DAY_THEN_MONTH.finditer(text):
-        day, month = int(date[1]), int(date[2])
-        if day <= _MONTH_DAYS[month - 1] and field_starts(date.start()):
+        if _only_order(int(date[1]), int(date[2])) == DAY_FIRST and field_starts(date.start()):
             yield DAY_FIRST
     for date in _SLASH_DAY.finditer(text):
         slash = date.start()
-        start = slash - 1 if slash >= 1 and text[slash - 1].isdigit() else slash
-        start -= 1 if start >= 1 and text[start - 1].isdigit() else 0
-        if start == slash or (start >= 1 and text[start - 1].isdigit()):
-            continue  # no month before it, or a number of three digits or more
-        month, day = int(text[start:slash]), int(date[1])
-        if 1 <= month <= 12 and day <= _MONTH_DAYS[month - 1] and field_starts(start):
+        before = text[max(slash - 3, 0):slash]
+        digits = len(before) - len(before.rstrip("0123456789"))  # the month: one digit or two, not three
+        if (1 <= digits <= 2 and _only_order(int(before[-digits:]), int(date[1])) == MONTH_FIRST
+                and field_starts(slash - digits)):
             yield MONTH_FIRST
 
 
@@ -302,10 +299,11 @@ def date_order_of(texts: Iterable[str], delimiter: str, enough: int = 25) -> tup
     in one order only, as 20/11/2026 or 11/20/2026, at a field's start: after a line break, the
     file's delimiter or a quote) are counted, piece by piece from its start until ``enough`` of
     one order are met (a real export tells within its first rows), and the most numerous order
-    wins: a stray one, a typo, is outvoted. Without a telling date, or as many of each order, the order is
-    guessed: month-first (the US order, and Salesforce's and HubSpot's), unless the delimiter is
-    a semicolon: Excel writes CSV so in the locales whose decimal mark is a comma, and each of
-    those that writes dates with slashes writes the day first (France, Spain, Italy, Brazil...).
+    wins: a stray one, a typo, is outvoted. Without a telling date, or as many of each order,
+    the order is guessed: month-first (the US order, and Salesforce's and HubSpot's), unless
+    the delimiter is a semicolon: Excel writes CSV so in the locales whose decimal mark is a
+    comma, and each of those that writes dates with slashes writes the day first (France, Spain,
+    Italy, Brazil...).
     """
     told = Counter({DAY_FIRST: 0, MONTH_FIRST: 0})
     for text in _whole_lines(texts):
