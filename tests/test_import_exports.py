@@ -124,6 +124,15 @@ def test_french_excel_headers_are_read_as_their_fields_and_the_creation_date_day
     assert (lead["form"], lead["created_at"]) == ({}, "2026-11-20T05:00:00Z")
 
 
+def test_rfc_2822_without_a_weekday_a_month_name_without_a_comma_and_mixpanel_s_email(ws: Workspace) -> None:
+    imp(ws, "leads", write(ws, "leads.csv", "Email\nada@acme.com\n"))
+    events = ("$email,Type,Time\nada@acme.com,open,20 Nov 2026 10:15:00 +0000\nada@acme.com,view,November 21 2026\n"
+              "ada@acme.com,click,Nov 22 2026\n")  # Mixpanel names the email column $email
+    assert counts(imp(ws, "events", write(ws, "events.csv", events))) == (3, 3, 0, 0, 0)
+    assert [(event["type"], event["occurred_at"]) for event in show(ws, "ada@acme.com")["events"]] == [
+        ("open", "2026-11-20T10:15:00Z"), ("view", "2026-11-21T05:00:00Z"), ("click", "2026-11-22T05:00:00Z")]
+
+
 def test_zoho_and_dynamics_creation_times_are_read_by_their_labels(ws: Workspace) -> None:
     zoho = "Lead Owner,First Name,Last Name,Email,Company,Created Time\nJane,Ada,Lovelace,ada@acme.com,Acme,2026-11-20 10:15:00\n"
     dynamics = "Name,Email,Company Name,Created On\nBea Beta,bea@beta.io,Beta,11/20/2026 10:16 AM\n"
@@ -195,7 +204,8 @@ def test_slashed_dates_are_read_in_the_order_the_file_writes_them(ws: Workspace)
     assert (report["date_order"], report["date_order_by"]) == ("day-first", "file")
     assert [row[:2] for row in rejects(report)] == [
         ["3003", "created_at: not a date-time: '11/20/2026 9:00' is month/day/year, and this file's slashed dates "
-                 "are read as day/month/year; import it with --date-order month-first, or write dates in ISO order "
+                 "are read as day/month/year; correct it, or import the rejects file with --date-order month-first, or "
+                 "write it in ISO order "
                  "(2026-11-20)"]]
     assert show(ws, "lead0@acme.com")["created_at"] == "2026-11-05T15:15:00Z"
     assert show(ws, "ada@acme.com")["created_at"] == "2026-11-20T05:00:00Z"
@@ -207,7 +217,8 @@ def test_slashed_dates_are_read_in_the_order_the_file_writes_them(ws: Workspace)
     assert (counts(report), report["date_order"], report["date_order_by"]) == ((5, 3, 0, 0, 2), "month-first", "file")
     assert [row[:2] for row in rejects(report)] == [
         ["4", "created_at: not a date-time: '20/11/2026' is day/month/year, and this file's slashed dates are read as "
-              "month/day/year; import it with --date-order day-first, or write dates in ISO order (2026-11-20)"],
+              "month/day/year; correct it, or import the rejects file with --date-order day-first, or write it in ISO "
+             "order (2026-11-20)"],
         ["6", "created_at: not a date-time: '31/02/2026'"]]
     assert show(ws, "co@gamma.org")["created_at"] == "2026-05-11T04:00:00Z"
 
@@ -218,8 +229,8 @@ def test_without_a_telling_date_a_semicolon_file_is_day_first_and_any_other_mont
     # The summary says it was a guess
     text = "Email{0}Created Date{0}Budget\r\nada@acme.com{0}05/11/2026{0}12\r\n"
     done = ws.run(["import", "leads", str(write(ws, "fr.csv", text.format(";")))], now=MONDAY_9AM)
-    assert done.out.splitlines()[1] == ("slashed dates read as day/month/year (day-first, a guess: no date in the "
-                                        "file reads one way only; --date-order chooses)")
+    assert done.out.splitlines()[1] == ("slashed dates read as day/month/year (day-first, a guess: the file's dates "
+                                        "do not settle it; --date-order chooses)")
     assert show(ws, "ada@acme.com")["created_at"] == "2026-11-05T05:00:00Z"
     text = text.replace("ada@", "bea@")
     report = imp(ws, "leads", write(ws, "us.csv", text.format(",")))
@@ -261,7 +272,8 @@ def test_date_order_option_overrides_the_file(ws: Workspace) -> None:
     assert [row[1] for row in rejects(report)] == [
         "occurred_at: not a date-time: '05/11/2026, 14:30'",
         "occurred_at: not a date-time: '20/11/2026, 09:00' is day/month/year, and this file's slashed dates are read as "
-        "month/day/year; import it with --date-order day-first, or write dates in ISO order (2026-11-20)"]
+        "month/day/year; correct it, or import the rejects file with --date-order day-first, or write it in ISO "
+             "order (2026-11-20)"]
     report = imp(ws, "events", path, "--date-order", "day-first", "--map", "Date=occurred_at", "--map", "Comments=detail")
     assert (counts(report), report["date_order"]) == ((2, 2, 0, 0, 0), "day-first")
     assert [(event["occurred_at"], event["detail"]) for event in show(ws, "ada@acme.com")["events"]] == [

@@ -58,7 +58,7 @@ def _print_import(report: dict[str, Any]) -> None:
         order = report["date_order"]
         spelled = "day/month/year" if order == "day-first" else "month/day/year"
         why = {"option": "as --date-order says", "file": "as the file writes them",
-               "guess": "a guess: no date in the file reads one way only; --date-order chooses"}[report["date_order_by"]]
+               "guess": "a guess: the file's dates do not settle it; --date-order chooses"}[report["date_order_by"]]
         echo(f"slashed dates read as {spelled} ({order}, {why})")
     if report["rejects_file"]:
         echo(f"rejected rows, with line numbers and reasons: {clean(report['rejects_file'])}")

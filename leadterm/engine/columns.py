@@ -32,7 +32,7 @@ def _aliases(table: Mapping[str, Sequence[str]]) -> dict[str, str]:
 LEAD_COLUMNS: dict[str, tuple[str, ...]] = {
     "email": (
         "Email", "Email Address", "E-mail", "E-mail Address", "Work Email", "Business Email", "Primary Email",
-        "Adresse e-mail", "Adresse email", "Courriel", "E-Mail-Adresse",
+        "Adresse e-mail", "Adresse email", "Courriel", "E-Mail-Adresse", "$email",
     ),
     "first_name": ("First Name", "FirstName", "firstname", "Given Name", "First", "Prénom", "Vorname"),
     "last_name": ("Last Name", "LastName", "lastname", "Surname", "Family Name", "Last", "Nom", "Nom de famille",

@@ -53,7 +53,7 @@ _NUMERIC_FORMATS = (
 )
 #: Months by name, as CRMs show them (Marketo, HubSpot: "Nov 20, 2026 10:20 AM"; Salesforce
 #: Lightning: "Nov 20, 2026, 10:15:00 AM"), LinkedIn exports them ("20 Nov 2026") and mail and web
-#: APIs write them (RFC 2822: "Fri, 20 Nov 2026 10:15:00 GMT" or "+0100"); English names:
+#: APIs write them (RFC 2822: "Fri, 20 Nov 2026 10:15:00 GMT" or "+0100", the weekday optional); English names:
 #: nothing in leadterm sets a locale, so strptime reads the C locale's. Tried only for a value
 #: with a word of three letters in it.
 _NAMED_MONTH_FORMATS = (
@@ -69,9 +69,12 @@ _NAMED_MONTH_FORMATS = (
     "%d %b %Y %H:%M",
     "%d %b %Y",
     "%d %B %Y",
+    "%b %d %Y",
+    "%B %d %Y",
     "%a, %d %b %Y %H:%M:%S",
     "%a, %d %b %Y %H:%M:%S %z",
     "%a, %d %b %Y %H:%M",
+    "%d %b %Y %H:%M:%S %z",
 )
 #: Seconds since 1970 (UTC), as product analytics exports write event times (Mixpanel, Segment):
 #: 9 or 10 digits (1973 to 2286), perhaps with a fraction; or milliseconds, 12 or 13 digits.
@@ -211,8 +214,8 @@ def parse_time(text: str, zone: tzinfo, what: str = "time", order: Callable[[], 
     if (slashed and (only := _only_order(int(slashed[1]), int(slashed[2]))) not in (None, read_as)
             and _read(written, _SLASHED_FORMATS[only, len(slashed[3])]) is not None):
         raise ValueProblem(f"{what}: not a date-time: {raw!r} is {_SPELLED[only]}, and this file's slashed dates are "
-                           f"read as {_SPELLED[read_as]}; import it with --date-order {only}, or write dates in "
-                           "ISO order (2026-11-20)")
+                           f"read as {_SPELLED[read_as]}; correct it, or import the rejects file with --date-order "
+                           f"{only}, or write it in ISO order (2026-11-20)")
     raise ValueProblem(f"{what}: not a date-time: {raw!r}")
 
 
