@@ -20,7 +20,7 @@ from typing import Any, BinaryIO, NamedTuple
 from leadterm.service.codepage import windows_1252_or_mac_roman
 from leadterm.service.errors import Invalid
 
-__all__ = ["Block", "CsvSource", "Record", "RejectWriter", "count_values", "rejects_path", "MAX_FIELD"]
+__all__ = ["Block", "CsvSource", "Record", "RejectWriter", "REJECTS_COLUMNS", "count_values", "rejects_path", "MAX_FIELD"]
 
 #: The longest field a row may have (characters); a longer one makes the row a reject.
 MAX_FIELD = 131_072
@@ -57,6 +57,10 @@ class Record(NamedTuple):
     problem: str | None
     raw: str
     """The line as it was in the file, when it could not be read as a row."""
+
+
+#: The columns a rejects file has before the file's own.
+REJECTS_COLUMNS = ("line", "reason")
 
 
 def rejects_path(path: Path) -> Path:
@@ -643,22 +647,28 @@ class RejectWriter:
 
     Its columns are ``line``, ``reason`` and the file's own; a line that could not be read as a
     row is kept whole in the first of the file's columns. Only the reader refuses rows, as it
-    meets them, so they come in line order.
+    meets them, so they come in line order. It is written as the file was (its delimiter: a
+    French Excel opens a semicolon file in columns), in UTF-8 with a byte order mark (which
+    spreadsheets need to read it as UTF-8), whatever the file's encoding: the file can be
+    corrected and imported again. ``own``: the file's first columns that are a rejects file's
+    own ``line`` and ``reason`` (the file is one, imported again): replaced, not kept twice.
     """
 
-    def __init__(self, source: Path, headers: Sequence[str]) -> None:
+    def __init__(self, source: Path, headers: Sequence[str], delimiter: str = ",", own: int = 0) -> None:
         self.path = rejects_path(source)
-        self.headers = list(headers)
+        self.headers = list(headers)[own:]
+        self.delimiter = delimiter
+        self.own = own
         self.count = 0
         self._handle: io.TextIOWrapper | None = None
         self._writer: csv.writer | None = None  # type: ignore[valid-type]
 
     def add(self, line: int, reason: str, values: Sequence[str] | None, raw: str = "") -> None:
-        cells = list(values) if values is not None else [raw.rstrip("\r\n")]
+        cells = list(values)[self.own:] if values is not None else [raw.rstrip("\r\n")]
         if self._writer is None:
-            self._handle = self.path.open("w", encoding="utf-8", newline="")
-            self._writer = csv.writer(self._handle)
-            self._writer.writerow(["line", "reason", *self.headers])
+            self._handle = self.path.open("w", encoding="utf-8-sig", newline="")
+            self._writer = csv.writer(self._handle, delimiter=self.delimiter)
+            self._writer.writerow([*REJECTS_COLUMNS, *self.headers])
         self._writer.writerow([line, reason, *cells])
         self.count += 1
 

@@ -33,7 +33,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from leadterm.engine.columns import ColumnError, ColumnMap, header_key, map_columns
 from leadterm.engine.identity import is_email
 from leadterm.engine.values import date_order_of
-from leadterm.service.csvfile import Block, CsvSource, RejectWriter, count_values
+from leadterm.service.csvfile import REJECTS_COLUMNS, Block, CsvSource, RejectWriter, count_values
 from leadterm.service.errors import Invalid
 from leadterm.store import Checkpoints, checkpoints_aside, forget_inherited_connection, thread_connection, write
 
@@ -219,6 +219,10 @@ def open_job(kind: str, path: Path, table: Mapping[str, Sequence[str]], required
             return False
         return True
 
+    # a rejects file, corrected and imported again: its own line and reason are not read
+    own = 2 if path.name.endswith(".rejects.csv") and source.headers[:2] == list(REJECTS_COLUMNS) else 0
+    if own:
+        mapping = {**dict.fromkeys(REJECTS_COLUMNS, "-"), **(mapping or {})}
     try:
         columns = columns_of(source.headers)
     except ColumnError as error:  # a title or a note above the header, perhaps
@@ -229,7 +233,8 @@ def open_job(kind: str, path: Path, table: Mapping[str, Sequence[str]], required
     report = ImportReport(kind, str(path), extra_columns=extra if keeps_extra else [],
                           ignored_columns=[*columns.ignored, *([] if keeps_extra else extra)],
                           encoding=source.encoding, delimiter=source.delimiter, header_line=source.header_line)
-    return Job(source, columns, RejectWriter(path, source.headers), report, DateOrder(source, date_order), progress)
+    rejects = RejectWriter(path, source.headers, source.delimiter, own)
+    return Job(source, columns, rejects, report, DateOrder(source, date_order), progress)
 
 
 def count_net_change(counts: Counter[str], rows: int, changed: Sequence[str]) -> None:
