@@ -133,6 +133,21 @@ def test_rfc_2822_without_a_weekday_a_month_name_without_a_comma_and_mixpanel_s_
         ("open", "2026-11-20T10:15:00Z"), ("view", "2026-11-21T05:00:00Z"), ("click", "2026-11-22T05:00:00Z")]
 
 
+def test_encoding_option_reads_a_file_its_bytes_would_not_tell(ws: Workspace) -> None:
+    # Excel for Mac: "Zoë" with the ë at a word's end (Mac Roman 0x91, a quote in Windows-1252)
+    path = write(ws, "mac.csv", "Email,First Name,Last Name\nzoe@x.fr,Zoë,Brontë\n".encode("mac_roman"))
+    assert imp(ws, "leads", path, "--encoding", "mac_roman")["encoding"] == "mac_roman"
+    assert (show(ws, "zoe@x.fr")["first_name"], show(ws, "zoe@x.fr")["last_name"]) == ("Zoë", "Brontë")
+    done = ws.run(["import", "leads", str(path), "--encoding", "MacRoman"], now=MONDAY_9AM)
+    assert "read as mac_roman, as --encoding says" in done.out
+    # UTF-8 named, its byte order mark dropped; a name Python does not know is bad usage
+    path = write(ws, "bom.csv", "\ufeffEmail,First Name\nbea@x.de,Bea\n".encode("utf-8"))
+    assert imp(ws, "leads", path, "--encoding", "utf-8")["encoding"] == "utf-8-sig"
+    assert show(ws, "bea@x.de")["first_name"] == "Bea"
+    done = ws.run(["import", "events", str(path), "--encoding", "klingon"], now=MONDAY_9AM)
+    assert done.code == 2 and "--encoding: unknown encoding 'klingon'" in done.err
+
+
 def test_zoho_and_dynamics_creation_times_are_read_by_their_labels(ws: Workspace) -> None:
     zoho = "Lead Owner,First Name,Last Name,Email,Company,Created Time\nJane,Ada,Lovelace,ada@acme.com,Acme,2026-11-20 10:15:00\n"
     dynamics = "Name,Email,Company Name,Created On\nBea Beta,bea@beta.io,Beta,11/20/2026 10:16 AM\n"

@@ -45,14 +45,16 @@ def _importer(kind: str) -> Any:
 _GUESSED = {"cp1252": "Windows-1252 (Excel's CSV)", "mac_roman": "Mac Roman (Excel for Mac's CSV)"}
 
 
-def _print_import(report: dict[str, Any]) -> None:
+def _print_import(report: dict[str, Any], encoding_given: bool = False) -> None:
     echo(
         f"{report['kind']}: read {report['read']}, inserted {report['inserted']}, updated {report['updated']}, "
         f"duplicates {report['duplicates']}, rejected {report['rejected']}"
     )
     if report["header_line"] > 1:
         echo(f"header on line {report['header_line']}: the lines above it were skipped")
-    if report["encoding"] in _GUESSED:
+    if encoding_given:
+        echo(f"read as {report['encoding']}, as --encoding says")
+    elif report["encoding"] in _GUESSED:
         echo(f"read as {_GUESSED[report['encoding']]}: the file is not UTF-8")
     if report["date_order"]:
         order = report["date_order"]
@@ -90,7 +92,8 @@ def register(main: click.Group) -> None:
 
     def _import_command(kind: str, extra: list[Any]) -> None:
         def command(file: str, mapping: tuple[str, ...], as_json: bool, **options: Any) -> None:
-            flags = {name: options.pop(name) for name in ("overwrite", "create_leads", "date_order") if name in options}
+            flags = {name: options.pop(name) for name in ("overwrite", "create_leads", "date_order", "encoding")
+                     if name in options}
             context = session(**options)
             run = _importer(kind)
             progress = None if as_json else progress_bar(f"importing {kind}")
@@ -99,7 +102,7 @@ def register(main: click.Group) -> None:
             finally:
                 if progress is not None:
                     progress.close()
-            emit_json(report) if as_json else _print_import(report)
+            emit_json(report) if as_json else _print_import(report, bool(flags.get("encoding")))
 
         command.__doc__ = f"Import {kind} from a CSV file."
         command = handle_errors(command)
@@ -109,6 +112,9 @@ def register(main: click.Group) -> None:
             command = option(command)
         command = click.option("--map", "mapping", multiple=True, metavar='"Column=field"',
                                help="Read a column as a field ('-' skips it).")(command)
+        command = click.option("--encoding", metavar="NAME",
+                               help="Read the file in this encoding (utf-8, cp1252, mac_roman, utf-16...) "
+                                    "instead of the one its bytes suggest.")(command)
         command = click.argument("file", type=click.Path(dir_okay=False))(command)
         import_group.command(name=kind)(command)
 

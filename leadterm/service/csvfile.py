@@ -110,6 +110,23 @@ def _detect_encoding(path: Path) -> tuple[str, int]:
     return _text_or_refuse(path, head[skip:].decode(encoding, errors=_ERRORS), encoding, skip)
 
 
+def _given_encoding(path: Path, name: str) -> tuple[str, int]:
+    """``_detect_encoding`` for an encoding the user names (``--encoding``): a codec Python
+    knows, read from the file's start, a byte order mark dropped (UTF-8's too, from a file read
+    in another code page, as ``_detect_encoding`` drops it); still refused if it is no text."""
+    try:
+        known = codecs.lookup(name).name
+    except LookupError:
+        raise Invalid(f"--encoding: unknown encoding {name!r} (utf-8, cp1252, mac_roman, utf-16, latin-1...)") from None
+    encoding = {"utf-8": "utf-8-sig", "mac-roman": "mac_roman"}.get(known, known)  # as the summary names them
+    with path.open("rb") as handle:
+        head = handle.read(65536)
+    if not encoding.startswith(("utf-16", "utf-32")):
+        _refuse_non_text(path, head)
+    skip = len(codecs.BOM_UTF8) if not encoding.startswith("utf") and head.startswith(codecs.BOM_UTF8) else 0
+    return _text_or_refuse(path, head[skip:].decode(encoding, errors=_ERRORS), encoding, skip)
+
+
 def _utf8(handle: BinaryIO) -> bool:
     """Whether the bytes from the handle's position to its end are UTF-8 (read until they are not)."""
     decoder = codecs.getincrementaldecoder("utf-8")()
@@ -382,7 +399,7 @@ def count_values(fields: Sequence[str]) -> int:
 class CsvSource:
     """A CSV file's header and records, each with the physical line number it starts on."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, encoding: str | None = None) -> None:
         self.path = path
         if not path.exists():
             raise Invalid(f"{path}: no such file")
@@ -391,7 +408,7 @@ class CsvSource:
         self.size = path.stat().st_size
         if self.size == 0:
             raise Invalid(f"{path}: the file is empty")
-        self.encoding, self._skip = _detect_encoding(path)
+        self.encoding, self._skip = _detect_encoding(path) if encoding is None else _given_encoding(path, encoding)
         csv.field_size_limit(MAX_FIELD)
         self.headers: list[str] = []
         self.delimiter = ","

@@ -36,8 +36,8 @@ def normalize_domain(text: str) -> str:
 
 
 def import_accounts(context: Context, path: Path, mapping: Mapping[str, str] | None = None,
-                    progress: Progress | None = None) -> ImportReport:
-    job = open_job("accounts", path, ACCOUNT_COLUMNS, ("domain",), mapping, progress)
+                    progress: Progress | None = None, encoding: str | None = None) -> ImportReport:
+    job = open_job("accounts", path, ACCOUNT_COLUMNS, ("domain",), mapping, progress, encoding=encoding)
     report = job.report
     columns = {name: index for index, name in job.columns.fields.items()}
     width = len(job.source.headers)

@@ -115,9 +115,9 @@ def _kind(written: str) -> str:
 
 def import_events(context: Context, path: Path, mapping: Mapping[str, str] | None = None,
                   create_leads: bool = False, progress: Progress | None = None,
-                  date_order: str | None = None) -> ImportReport:
+                  date_order: str | None = None, encoding: str | None = None) -> ImportReport:
     job = open_job("events", path, EVENT_COLUMNS, ("email", "type", "occurred_at"), mapping, progress,
-                   date_order=date_order)
+                   date_order=date_order, encoding=encoding)
     source = job.source
     columns = {name: index for index, name in job.columns.fields.items()}
     email_at, type_at, time_at = columns["email"], columns["type"], columns["occurred_at"]

@@ -326,9 +326,10 @@ def _form_json(lead: Lead) -> str | None:
 # -- the reader ----------------------------------------------------------------------------------
 
 def import_leads(context: Context, path: Path, mapping: Mapping[str, str] | None = None,
-                 overwrite: bool = False, progress: Progress | None = None, date_order: str | None = None) -> ImportReport:
+                 overwrite: bool = False, progress: Progress | None = None, date_order: str | None = None,
+                 encoding: str | None = None) -> ImportReport:
     job = open_job("leads", path, LEAD_COLUMNS, ("email",), mapping, progress, EXPORT_ONLY_COLUMNS, keeps_extra=True,
-                   date_order=date_order)
+                   date_order=date_order, encoding=encoding)
     fields = {name: index for index, name in job.columns.fields.items()}
     email_at, size_at, created_at = fields["email"], fields.get("company_size"), fields.get("created_at")
     text_at = [fields.get(name) for name in TEXT_FIELDS]  # None: the file has no such column

@@ -195,7 +195,8 @@ class Job(Generic[T]):
 
 def open_job(kind: str, path: Path, table: Mapping[str, Sequence[str]], required: Sequence[str],
              mapping: Mapping[str, str] | None, progress: Progress | None,
-             ignore: Iterable[str] = (), keeps_extra: bool = False, date_order: str | None = None) -> Job[Any]:
+             ignore: Iterable[str] = (), keeps_extra: bool = False, date_order: str | None = None,
+             encoding: str | None = None) -> Job[Any]:
     """Open and check the file and its header; nothing is written if this refuses.
 
     ``ignore``: columns that are not read when the file has all of them (a leadterm export's
@@ -203,8 +204,9 @@ def open_job(kind: str, path: Path, table: Mapping[str, Sequence[str]], required
     ``keeps_extra``: the columns that are not fields are kept (leads' form answers, listed as
     ``extra_columns``); otherwise they are not read, and listed with ``ignored_columns``.
     ``date_order``: how to read slashed dates (``DateOrder``); None: as the file writes them.
+    ``encoding``: the file's, as the user names it; None: as its bytes say.
     """
-    source = CsvSource(path)
+    source = CsvSource(path, encoding)
     ignore = tuple(ignore)
 
     def columns_of(headers: list[str]) -> ColumnMap:
