@@ -50,10 +50,15 @@ def test_one_lead_per_email_and_reimport_fills_blanks_only(ws: Workspace) -> Non
     assert counts(report) == (2, 1, 1, 0, 0)  # the second row is the same lead and fills company
     again = ws.ok(f"import leads {first}", now=MONDAY_9AM)
     assert counts(again) == (2, 0, 0, 2, 0)  # a second run changes nothing
-    other = ws.csv("b.csv", "email,company\nada@acme.com,Acme Corp\n")
-    assert counts(ws.ok(f"import leads {other}", now=MONDAY_9AM)) == (1, 0, 0, 1, 0)
+    other = ws.csv("b.csv", "email,company,Budget\nada@acme.com,Acme Corp,10k\n")
+    report = ws.ok(f"import leads {other}", now=MONDAY_9AM)
+    assert counts(report) == (1, 0, 1, 0, 0) and report["changed"] == {"form": 1}  # a blank answer filled
+    assert report["kept"] == {"company": 1}  # the summary says what the file would have replaced
     assert ws.ok("show 1", now=MONDAY_9AM)["company"] == "Acme"  # a filled value is not overwritten
-    assert counts(ws.ok(f"import leads {other} --overwrite", now=MONDAY_9AM)) == (1, 0, 1, 0, 0)
+    text = ws.run(f"import leads {other}", now=MONDAY_9AM).out
+    assert "kept, where the file has other values (--overwrite replaces them): company on 1" in text
+    report = ws.ok(f"import leads {other} --overwrite", now=MONDAY_9AM)
+    assert counts(report) == (1, 0, 1, 0, 0) and report["kept"] == {}
     assert ws.ok("show 1", now=MONDAY_9AM)["company"] == "Acme Corp"
 
 

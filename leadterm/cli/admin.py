@@ -66,6 +66,9 @@ def _print_import(report: dict[str, Any], encoding_given: bool = False) -> None:
         echo(f"rejected rows, with line numbers and reasons: {clean(report['rejects_file'])}")
     if report["changed"]:
         echo("changed: " + ", ".join(f"{clean(name)} on {count}" for name, count in sorted(report["changed"].items())))
+    if report["kept"]:
+        echo("kept, where the file has other values (--overwrite replaces them): "
+             + ", ".join(f"{clean(name)} on {count}" for name, count in sorted(report["kept"].items())))
     if report["leads_created"]:
         echo(f"leads created for unknown emails: {report['leads_created']}")
     if report["extra_columns"]:

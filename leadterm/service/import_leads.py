@@ -194,6 +194,17 @@ def _merge(current: Lead, incoming: Lead, overwrite: bool) -> dict[str, Any]:
     return changes
 
 
+def _kept(current: Lead, incoming: Lead) -> list[str]:
+    """The fields (and ``form``) where a row has a value of its own that differs from the lead's,
+    as a merge without overwrite leaves them: what ``--overwrite`` would have replaced."""
+    names = [name for name in DATA_FIELDS
+             if incoming[name] is not None and current.get(name) is not None and incoming[name] != current[name]]
+    form = current.get("form") or {}
+    if any(value and form.get(key) and value != form[key] for key, value in incoming["form"].items()):
+        names.append("form")
+    return names
+
+
 def _columns_of(leads: list[Lead], names: Sequence[str]) -> dict[str, list[Any]]:
     """Leads (dicts) column by column, as ``_Chunk.columns`` gives them: ``names`` and the form answers."""
     columns = {name: [lead[name] for lead in leads] for name in names}
@@ -265,12 +276,15 @@ def _merge_chunk(context: Context, overwrite: bool, chunk: list[Lead], known: di
 
     A known lead that several rows merge into counts once, by what the rows change in all
     (``count_net_change``), even with ``overwrite``: row by row, two rows that name an email with
-    different values would undo each other at every import, and revive a disqualified lead."""
+    different values would undo each other at every import, and revive a disqualified lead.
+    Without ``overwrite``, each known lead whose rows hold other values than its own counts once
+    in ``kept.FIELD`` for each such field (the summary says what ``--overwrite`` would replace)."""
     epoch = to_epoch(now)
     report: Counter[str] = Counter()
     new: dict[str, Lead] = {}
     stored: dict[str, Lead] = {}  # each known lead these rows merge into, as stored
     rows: Counter[str] = Counter()
+    kept: dict[str, set[str]] = {}  # each known lead's fields its rows would replace with --overwrite
     for incoming in chunk:
         email = incoming["email"]
         current = known.get(email)
@@ -278,6 +292,8 @@ def _merge_chunk(context: Context, overwrite: bool, chunk: list[Lead], known: di
             stored.setdefault(email, {**current, "form": dict(current.get("form") or {})})
             rows[email] += 1
             current.update(_merge(current, incoming, overwrite))
+            if not overwrite:
+                kept.setdefault(email, set()).update(_kept(current, incoming))
             continue
         current = new.get(email)
         if current is None:
@@ -291,6 +307,7 @@ def _merge_chunk(context: Context, overwrite: bool, chunk: list[Lead], known: di
         current.update(changes)
         report.update(f"changed.{name}" for name in changes)
         report["updated"] += 1
+    report.update(f"kept.{name}" for names in kept.values() for name in names)
     changed: dict[str, Lead] = {}
     for email, count in rows.items():
         current, before = known[email], stored[email]

@@ -67,6 +67,9 @@ class ImportReport:
     """Columns read and deliberately not kept (an export's computed columns, ``--map C=-``)."""
     changed: dict[str, int] = field(default_factory=dict)
     """Per field, how many existing records an update changed."""
+    kept: dict[str, int] = field(default_factory=dict)
+    """Per field, how many existing leads kept their own value where the file has another (a
+    re-import fills blanks only; ``--overwrite`` replaces them)."""
     leads_created: int = 0
     encoding: str = ""
     delimiter: str = ""
@@ -79,17 +82,18 @@ class ImportReport:
     seconds: float = 0.0
 
     def add(self, counts: Mapping[str, int]) -> None:
-        """Counts a writer returned: ``inserted``, ``updated``, ``duplicates``, ``leads_created``
-        and ``changed.FIELD`` (a writer may be a process of its own, so it never touches the
+        """Counts a writer returned: ``inserted``, ``updated``, ``duplicates``, ``leads_created``,
+        ``changed.FIELD`` and ``kept.FIELD`` (a writer may be a process of its own, so it never touches the
         report itself)."""
         self.inserted += counts.get("inserted", 0)
         self.updated += counts.get("updated", 0)
         self.duplicates += counts.get("duplicates", 0)
         self.leads_created += counts.get("leads_created", 0)
         for key, count in counts.items():
-            if key.startswith("changed."):
-                name = key.removeprefix("changed.")
-                self.changed[name] = self.changed.get(name, 0) + count
+            kind, _, name = key.partition(".")
+            if kind in ("changed", "kept") and name:
+                tally = self.changed if kind == "changed" else self.kept
+                tally[name] = tally.get(name, 0) + count
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
