@@ -34,7 +34,7 @@ from leadterm.service.importing import (
     ImportReport, Pipeline, Progress, email_in_column, open_job, pack_texts, unpack, wrong_width,
 )
 from leadterm.store import events as event_store
-from leadterm.store import scores, write
+from leadterm.store import data_version, scores, write
 from leadterm.store import leads as lead_store
 
 __all__ = ["import_events"]
@@ -273,8 +273,13 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
     # in the same commit (so a worker pass between two of the import's transactions, or a kill,
     # never leaves a stale score). One whose events were all there already marks none (a file
     # imported again leaves the worker nothing to do); one that adds some marks every lead it
-    # names, which is simpler than telling them apart and costs a rescore at most
+    # names, which is simpler than telling them apart and costs a rescore at most. A lead an
+    # earlier transaction marked is due still, unless another connection wrote since (a worker
+    # pass rescores): while none did (SQLite's data_version), only the leads not marked yet are
+    # (a million events name each of 100,000 leads in most transactions: 433 -> about 80 ms)
     named: set[int] = set()
+    marked: set[int] = set()  # the leads this import marked due, as of ``seen``
+    seen: list[int] = []  # the database's data_version in the last transaction that marked any
     kind_codes: dict[str, int] = {}  # type as written → its code (event_store.type_codes)
 
     def codes_of(written: set[str]) -> dict[str, int]:
@@ -295,7 +300,13 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
     def commit_staged() -> dict[str, int]:  # in a transaction
         inserted = event_store.insert_staged()
         if inserted:
-            scores.mark_due(named)
+            version = data_version()
+            if seen != [version]:  # another connection wrote since: what was marked may be rescored
+                marked.clear()
+                seen[:] = [version]
+            fresh = named - marked
+            scores.mark_due(fresh)
+            marked.update(fresh)
         named.clear()
         return {"inserted": inserted}
 

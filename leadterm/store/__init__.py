@@ -6,6 +6,7 @@ from leadterm.store.db import (
     backup_to,
     checkpoints_aside,
     close_database,
+    data_version,
     database,
     database_path,
     forget_inherited_connection,
@@ -15,4 +16,4 @@ from leadterm.store.db import (
     write,
 )
 
-__all__ = ["Checkpoints", "StoreError", "backup_to", "checkpoints_aside", "close_database", "database", "database_path", "forget_inherited_connection", "open_database", "snapshot", "thread_connection", "write"]
+__all__ = ["Checkpoints", "StoreError", "backup_to", "checkpoints_aside", "close_database", "data_version", "database", "database_path", "forget_inherited_connection", "open_database", "snapshot", "thread_connection", "write"]

@@ -17,7 +17,7 @@ from peewee import DatabaseProxy, SqliteDatabase
 
 from leadterm.store.schema import MIGRATIONS, SCHEMA_VERSION
 
-__all__ = ["database", "open_database", "close_database", "forget_inherited_connection", "write", "select_in", "insert_columns", "backup_to", "database_path", "snapshot", "thread_connection", "checkpoints_aside", "Checkpoints", "StoreError", "schema_version"]
+__all__ = ["database", "open_database", "close_database", "forget_inherited_connection", "write", "data_version", "select_in", "insert_columns", "backup_to", "database_path", "snapshot", "thread_connection", "checkpoints_aside", "Checkpoints", "StoreError", "schema_version"]
 
 #: Every model binds to this; ``open_database`` points it at a real database.
 database = DatabaseProxy()
@@ -167,6 +167,12 @@ def write() -> Iterator[None]:
         raise RuntimeError("write() must not be nested in another transaction")
     with db.atomic("IMMEDIATE"):
         yield
+
+
+def data_version() -> int:
+    """SQLite's data_version of this connection: it changes when another connection commits a
+    change to the database, and only then (never for this connection's own)."""
+    return int(database.obj.execute_sql("PRAGMA data_version").fetchone()[0])
 
 
 def select_in(sql: str, values: Sequence[Any], size: int = 900) -> Iterator[tuple[Any, ...]]:
