@@ -219,9 +219,7 @@ def test_slashed_dates_are_read_in_the_order_the_file_writes_them(ws: Workspace)
     assert (report["date_order"], report["date_order_by"]) == ("day-first", "file")
     assert [row[:2] for row in rejects(report)] == [
         ["3003", "created_at: not a date-time: '11/20/2026 9:00' is month/day/year, and this file's slashed dates "
-                 "are read as day/month/year; correct it, or import the rejects file with --date-order month-first, or "
-                 "write it in ISO order "
-                 "(2026-11-20)"]]
+                 "are read as day/month/year; write it as 2026-11-20"]]
     assert show(ws, "lead0@acme.com")["created_at"] == "2026-11-05T15:15:00Z"
     assert show(ws, "ada@acme.com")["created_at"] == "2026-11-20T05:00:00Z"
     # a US file: month/day throughout, a day/month date a reject; one that reads in neither
@@ -232,10 +230,27 @@ def test_slashed_dates_are_read_in_the_order_the_file_writes_them(ws: Workspace)
     assert (counts(report), report["date_order"], report["date_order_by"]) == ((5, 3, 0, 0, 2), "month-first", "file")
     assert [row[:2] for row in rejects(report)] == [
         ["4", "created_at: not a date-time: '20/11/2026' is day/month/year, and this file's slashed dates are read as "
-              "month/day/year; correct it, or import the rejects file with --date-order day-first, or write it in ISO "
-             "order (2026-11-20)"],
+              "month/day/year; write it as 2026-11-20"],
         ["6", "created_at: not a date-time: '31/02/2026'"]]
     assert show(ws, "co@gamma.org")["created_at"] == "2026-05-11T04:00:00Z"
+
+
+def test_a_rejects_file_imported_again_reads_its_dates_in_its_original_file_s_order(ws: Workspace) -> None:
+    # a US file: Bob's row is rejected for its email, Fay's for a day/month date; the corrected
+    # rejects file alone would tell day-first (23/11), but its dates are the US file's
+    text = ("Email,First Name,Create Date\r\nann@acme.com,Ann,11/20/2026\r\nbob@acme,Bob,11/05/2026\r\n"
+            "fay@delta.io,Fay,23/11/2026\r\ngus@eps.io,Gus,11/16/2026\r\n")
+    first = imp(ws, "leads", write(ws, "us.csv", text))
+    assert counts(first) == (4, 2, 0, 0, 2)
+    rejected = Path(first["rejects_file"])
+    rejected.write_bytes(rejected.read_bytes().replace(b"bob@acme,", b"bob@acme.com,"))
+    again = imp(ws, "leads", rejected)
+    assert (counts(again), again["date_order"], again["date_order_by"]) == ((2, 1, 0, 0, 1), "month-first", "original")
+    assert show(ws, "bob@acme.com")["created_at"] == "2026-11-05T05:00:00Z"
+    # without its original beside it, the rejects file's own dates decide
+    Path(ws.root / "us.csv").unlink()
+    rejected.write_bytes(rejected.read_bytes().replace(b"bob@acme.com,", b"bo@acme.com,"))
+    assert imp(ws, "leads", rejected)["date_order_by"] == "file"
 
 
 def test_without_a_telling_date_a_semicolon_file_is_day_first_and_any_other_month_first(ws: Workspace) -> None:
@@ -287,8 +302,7 @@ def test_date_order_option_overrides_the_file(ws: Workspace) -> None:
     assert [row[1] for row in rejects(report)] == [
         "occurred_at: not a date-time: '05/11/2026, 14:30'",
         "occurred_at: not a date-time: '20/11/2026, 09:00' is day/month/year, and this file's slashed dates are read as "
-        "month/day/year; correct it, or import the rejects file with --date-order day-first, or write it in ISO "
-             "order (2026-11-20)"]
+        "month/day/year; write it as 2026-11-20"]
     report = imp(ws, "events", path, "--date-order", "day-first", "--map", "Date=occurred_at", "--map", "Comments=detail")
     assert (counts(report), report["date_order"]) == ((2, 2, 0, 0, 0), "day-first")
     assert [(event["occurred_at"], event["detail"]) for event in show(ws, "ada@acme.com")["events"]] == [

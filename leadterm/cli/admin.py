@@ -60,6 +60,7 @@ def _print_import(report: dict[str, Any], encoding_given: bool = False) -> None:
         order = report["date_order"]
         spelled = "day/month/year" if order == "day-first" else "month/day/year"
         why = {"option": "as --date-order says", "file": "as the file writes them",
+               "original": "as the file the rejects came from writes them",
                "guess": "a guess: the file's dates do not settle it; --date-order chooses"}[report["date_order_by"]]
         echo(f"slashed dates read as {spelled} ({order}, {why})")
     if report["rejects_file"]:

@@ -212,10 +212,9 @@ def parse_time(text: str, zone: tzinfo, what: str = "time", order: Callable[[], 
     except OverflowError:  # a moment of year 1 or 9999 that is outside them in UTC
         raise ValueProblem(f"{what}: out of range: {raw!r}") from None
     if (slashed and (only := _only_order(int(slashed[1]), int(slashed[2]))) not in (None, read_as)
-            and _read(written, _SLASHED_FORMATS[only, len(slashed[3])]) is not None):
+            and (meant := _read(written, _SLASHED_FORMATS[only, len(slashed[3])])) is not None):
         raise ValueProblem(f"{what}: not a date-time: {raw!r} is {_SPELLED[only]}, and this file's slashed dates are "
-                           f"read as {_SPELLED[read_as]}; correct it, or import the rejects file with --date-order "
-                           f"{only}, or write it in ISO order (2026-11-20)")
+                           f"read as {_SPELLED[read_as]}; write it as {meant.date().isoformat()}")
     raise ValueProblem(f"{what}: not a date-time: {raw!r}")
 
 

@@ -32,7 +32,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from leadterm.engine.columns import ColumnError, ColumnMap, header_key, map_columns
 from leadterm.engine.identity import is_email
-from leadterm.engine.values import date_order_of
+from leadterm.engine.values import TOLD, date_order_of
 from leadterm.service.csvfile import REJECTS_COLUMNS, Block, CsvSource, RejectWriter, count_values
 from leadterm.service.errors import Invalid
 from leadterm.store import Checkpoints, checkpoints_aside, forget_inherited_connection, thread_connection, write
@@ -78,7 +78,8 @@ class ImportReport:
     date_order: str | None = None
     """How slashed dates were read (``day-first`` or ``month-first``); None when the file had none."""
     date_order_by: str | None = None
-    """What settled it: ``option`` (``--date-order``), ``file`` (its telling dates) or ``guess``."""
+    """What settled it: ``option`` (``--date-order``), ``file`` (its telling dates), ``original``
+    (a rejects file's: the telling dates of the file it was made from) or ``guess``."""
     seconds: float = 0.0
 
     def add(self, counts: Mapping[str, int]) -> None:
@@ -104,13 +105,16 @@ class ImportReport:
 class DateOrder:
     """How an import reads its file's slashed dates (11/20/2026, 20/11/2026): in the order given
     (``--date-order``), or else in the file's own (``date_order_of``), worked out from the file
-    when the first slashed date is met (a file of ISO times is never searched for one). Called,
-    it gives the order; ``order`` and ``by`` (``option``, or how the file settled it) stay None
-    while no slashed date asked."""
+    when the first slashed date is met (a file of ISO times is never searched for one); a
+    rejects file's, from the file it was made from, when that is beside it (its rows alone,
+    a few rejected for another reason, could tell another order). Called, it gives the order;
+    ``order`` and ``by`` (``option``, ``original`` or how the file settled it) stay None while
+    no slashed date asked."""
 
-    def __init__(self, source: CsvSource, given: str | None) -> None:
+    def __init__(self, source: CsvSource, given: str | None, original: Path | None = None) -> None:
         self.source = source
         self.given = given
+        self.original = original
         self.order: str | None = None
         self.by: str | None = None
 
@@ -118,9 +122,20 @@ class DateOrder:
         if self.order is None:
             if self.given is not None:
                 self.order, self.by = self.given, "option"
+            elif (original := self._original()) is not None:
+                self.order, by = date_order_of(original.texts(), original.delimiter)
+                self.by = "original" if by == TOLD else by
             else:
                 self.order, self.by = date_order_of(self.source.texts(), self.source.delimiter)
         return self.order
+
+    def _original(self) -> CsvSource | None:
+        if self.original is None or not self.original.is_file():
+            return None
+        try:
+            return CsvSource(self.original)
+        except Invalid:  # no longer a file to read: the rejects file's own dates decide
+            return None
 
 
 @dataclass
@@ -240,7 +255,8 @@ def open_job(kind: str, path: Path, table: Mapping[str, Sequence[str]], required
                           ignored_columns=[*columns.ignored, *([] if keeps_extra else extra)],
                           encoding=source.encoding, delimiter=source.delimiter, header_line=source.header_line)
     rejects = RejectWriter(path, source.headers, source.delimiter, own)
-    return Job(source, columns, rejects, report, DateOrder(source, date_order), progress)
+    original = path.with_name(path.name.removesuffix(".rejects.csv")) if own else None
+    return Job(source, columns, rejects, report, DateOrder(source, date_order, original), progress)
 
 
 def count_net_change(counts: Counter[str], rows: int, changed: Sequence[str]) -> None:
