@@ -247,7 +247,15 @@ def test_a_rejects_file_imported_again_reads_its_dates_in_its_original_file_s_or
     again = imp(ws, "leads", rejected)
     assert (counts(again), again["date_order"], again["date_order_by"]) == ((2, 1, 0, 0, 1), "month-first", "original")
     assert show(ws, "bob@acme.com")["created_at"] == "2026-11-05T05:00:00Z"
-    # without its original beside it, the rejects file's own dates decide
+    # the rejects of that (Fay's row again, with a date of its own corrected and one that is
+    # not) read in the first file's order too
+    twice = Path(again["rejects_file"])
+    assert twice.name == "us.csv.rejects.csv.rejects.csv"
+    twice.write_bytes(twice.read_bytes().replace(b"23/11/2026", b"11/06/2026"))
+    third = imp(ws, "leads", twice)
+    assert (counts(third), third["date_order_by"]) == ((1, 1, 0, 0, 0), "original")
+    assert show(ws, "fay@delta.io")["created_at"] == "2026-11-06T05:00:00Z"
+    # without its original beside it, a rejects file's own dates decide
     Path(ws.root / "us.csv").unlink()
     rejected.write_bytes(rejected.read_bytes().replace(b"bob@acme.com,", b"bo@acme.com,"))
     assert imp(ws, "leads", rejected)["date_order_by"] == "file"

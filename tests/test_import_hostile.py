@@ -1380,6 +1380,16 @@ def test_a_rejects_file_imported_again_skips_its_line_and_reason_and_its_own_rej
     assert rejects(again) == [["3", "company_size: not a whole number: 'plein'", "r3@x.fr", "Aimée", "plein"]]
 
 
+def test_a_column_without_a_header_keeps_its_number_when_its_rejects_are_imported_again(ws: Workspace) -> None:
+    first = imp(ws, "leads", write(ws, "blank.csv", lines("email,first_name,", "ada@x.com,Ada,tall", "bob@x,Bob,short")))
+    assert first["extra_columns"] == ["column 3"]
+    rejected = Path(first["rejects_file"])
+    rejected.write_bytes(rejected.read_bytes().replace(b"bob@x,", b"bob@x.com,"))
+    again = imp(ws, "leads", rejected)
+    assert (again["extra_columns"], again["ignored_columns"]) == (["column 3"], ["line", "reason"])
+    assert show(ws, "bob@x.com")["form"] == {"column 3": "short"}
+
+
 def test_a_form_column_brought_twice_is_listed_once(ws: Workspace) -> None:
     path = write(ws, "twice.csv", lines("email,Budget,form.Budget,Notes", "a@x.com,10k,,n", "b@x.com,,20k,"))
     report = imp(ws, "leads", path)

@@ -101,11 +101,14 @@ def map_columns(
     required: Sequence[str],
     overrides: Mapping[str, str] | None = None,
     ignore: Iterable[str] = (),
+    passed: int = 0,
 ) -> ColumnMap:
     """Match each header to a field; ``overrides`` maps a header (as written) to a field or
     ``-`` (skip it), at the first column with that header only (a rejects file's ``line`` and
     ``reason`` come first, before a file's own columns of the same names); headers in
-    ``ignore`` are known columns that are not read."""
+    ``ignore`` are known columns that are not read. The first ``passed`` columns are not read
+    (a rejects file's own ``line`` and ``reason``), and a column without a header is numbered
+    from after them, as in the file they came from."""
     aliases = _aliases(table)
     forced = {header_key(header): field for header, field in (overrides or {}).items()}
     unknown_forced = [field for field in forced.values() if field not in table and field != "-"]
@@ -127,6 +130,10 @@ def map_columns(
     mapped: set[str] = set()  # a --map names the first column with its header; a later one reads as unnamed
     for index, header in enumerate(headers):
         key = header_key(header)
+        if index < passed:  # (a --map of its header names this column: the first with it)
+            ignored.append(header.strip())
+            mapped.add(key)
+            continue
         field = None
         if key in forced and key not in mapped:
             field = forced[key]
@@ -137,7 +144,7 @@ def map_columns(
             ignored.append(header.strip())
             continue
         if field is None or field in taken:
-            name = header.strip() or f"column {index + 1}"
+            name = header.strip() or f"column {index + 1 - passed}"
             # leadterm's exports write form answers as "form.<name>"
             extra[index] = name[5:] if name[:5].lower() == "form." and len(name) > 5 else name
             continue

@@ -227,11 +227,13 @@ def open_job(kind: str, path: Path, table: Mapping[str, Sequence[str]], required
     """
     source = CsvSource(path, encoding)
     ignore = tuple(ignore)
+    # a rejects file, corrected and imported again: its own line and reason are not read
+    own = len(REJECTS_COLUMNS) if path.name.endswith(".rejects.csv") and tuple(source.headers[:2]) == REJECTS_COLUMNS else 0
 
     def columns_of(headers: list[str]) -> ColumnMap:
         present = {header_key(header) for header in headers}
         skipped = ignore if all(header_key(name) in present for name in ignore) else ()
-        return map_columns(headers, table, required, mapping, skipped)
+        return map_columns(headers, table, required, mapping, skipped, own)
 
     def fits(headers: list[str]) -> bool:
         try:
@@ -240,10 +242,6 @@ def open_job(kind: str, path: Path, table: Mapping[str, Sequence[str]], required
             return False
         return True
 
-    # a rejects file, corrected and imported again: its own line and reason are not read
-    own = 2 if path.name.endswith(".rejects.csv") and source.headers[:2] == list(REJECTS_COLUMNS) else 0
-    if own:
-        mapping = {**dict.fromkeys(REJECTS_COLUMNS, "-"), **(mapping or {})}
     try:
         columns = columns_of(source.headers)
     except ColumnError as error:  # a title or a note above the header, perhaps
@@ -255,7 +253,7 @@ def open_job(kind: str, path: Path, table: Mapping[str, Sequence[str]], required
                           ignored_columns=[*columns.ignored, *([] if keeps_extra else extra)],
                           encoding=source.encoding, delimiter=source.delimiter, header_line=source.header_line)
     rejects = RejectWriter(path, source.headers, source.delimiter, own)
-    original = path.with_name(path.name.removesuffix(".rejects.csv")) if own else None
+    original = path.with_name(path.name.split(".rejects.csv")[0]) if own else None  # of a rejects file's rejects too
     return Job(source, columns, rejects, report, DateOrder(source, date_order, original), progress)
 
 
