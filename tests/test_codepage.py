@@ -22,13 +22,14 @@ BYTES = st.lists(st.sampled_from(b"aZ ,\n" + bytes([0x8E, 0x9F, 0x81, 0xE9, 0xFC
 
 
 def _whole_count(data: bytes, scan: int) -> str:
-    margin = 0
+    margin = mac_roman_letters = 0
     for start in range(0, len(data), scan):
         chunk = data[start:start + scan]
         kinds = chunk.translate(codepage._KINDS, codepage._ASCII)
         letters = chunk.translate(codepage._AROUND).count(b"apa")
         margin += kinds.count(b"m") - kinds.count(b"w") + 2 * letters - kinds.count(b"p")
-    return "mac_roman" if margin > 0 else "cp1252"
+        mac_roman_letters += kinds.count(b"m")
+    return "mac_roman" if margin > 0 and mac_roman_letters else "cp1252"
 
 
 @given(BYTES, st.integers(min_value=3, max_value=40), st.integers(min_value=0, max_value=3))

@@ -42,7 +42,7 @@ def _importer(kind: str) -> Any:
 
 #: The encodings told apart by the file's bytes rather than read from it (a BOM, valid UTF-8),
 #: named so that a wrong guess shows.
-_GUESSED = {"cp1252": "Windows-1252 (Excel's CSV)", "mac_roman": "Mac Roman (Excel for Mac's CSV)"}
+_GUESSED = {"cp1252": ("Windows-1252 (Excel's CSV)", "mac_roman"), "mac_roman": ("Mac Roman (Excel for Mac's CSV)", "cp1252")}
 
 
 def _print_import(report: dict[str, Any], encoding_given: bool = False) -> None:
@@ -55,7 +55,8 @@ def _print_import(report: dict[str, Any], encoding_given: bool = False) -> None:
     if encoding_given:
         echo(f"read as {report['encoding']}, as --encoding says")
     elif report["encoding"] in _GUESSED:
-        echo(f"read as {_GUESSED[report['encoding']]}: the file is not UTF-8")
+        name, other = _GUESSED[report["encoding"]]
+        echo(f"read as {name}: the file is not UTF-8 (if its accents look wrong: --encoding {other})")
     if report["date_order"]:
         order = report["date_order"]
         spelled = "day/month/year" if order == "day-first" else "month/day/year"

@@ -18,8 +18,11 @@ on counts for one of them, or for neither:
 - for neither: 0x92, ’ or í, both between letters (O’Brien, García), and the signs at
   0xA0-0xBF.
 
-Mac Roman when its count is the higher; on a tie (nothing either way, or a file with both
-kinds of bytes in equal measure) Windows-1252, since Windows Excel is the commoner source.
+Mac Roman when its count is the higher and at least one byte of the first kind, a letter only
+Mac Roman explains, is there: Windows-1252 text whose only bytes from 0x80 on are dashes and
+ellipses closed up between words ("approved—call", "now…maybe") is not read as Mac Roman's
+ó and Ö. On a tie (nothing either way, or a file with both kinds of bytes in equal measure)
+Windows-1252, since Windows Excel is the commoner source.
 
 The bytes are counted by value, with one translate a MiB that keeps only those from 0x80 on;
 the letters around the third kind are looked at (one translate and one count a MiB, read again)
@@ -87,4 +90,4 @@ def windows_1252_or_mac_roman(handle: BinaryIO) -> str:
             letters = handle.read(_SCAN).translate(_AROUND).count(b"apa")
             low += 2 * letters
             high -= 2 * (count - letters)
-    return "mac_roman" if low > 0 else "cp1252"
+    return "mac_roman" if low > 0 and mac_roman else "cp1252"
