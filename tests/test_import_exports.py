@@ -148,6 +148,25 @@ def test_encoding_option_reads_a_file_its_bytes_would_not_tell(ws: Workspace) ->
     assert done.code == 2 and "--encoding: unknown encoding 'klingon'" in done.err
 
 
+def test_a_named_encoding_is_held_to_the_whole_file(ws: Workspace) -> None:
+    # the whole file must be text in it (a Windows-1252 quote is no UTF-8: refused, not stored
+    # as a control character), a codec of no text is bad usage, a mark of the byte order named
+    # is passed over, and nothing is imported from a file refused
+    cp1252 = write(ws, "obrien.csv", b"Email,Last Name\n" + b"ok@x.com,Smith\n" * 5000 + b"ob@x.com,O\x92Brien\n")
+    done = ws.run(["import", "leads", str(cp1252), "--encoding", "utf-8"], now=MONDAY_9AM)
+    assert done.code == 2 and "not utf-8 text (invalid start byte near byte 75026)" in done.err
+    assert absent(ws, "ok@x.com")
+    for codec in ("base64", "rot13"):
+        done = ws.run(["import", "leads", str(cp1252), "--encoding", codec], now=MONDAY_9AM)
+        assert done.code == 2 and f"--encoding: '{codec}' is not an encoding of text" in done.err
+    no_mark = write(ws, "nomark.csv", "Email,Budget\nz@x.com,5\n".encode("utf-16-le"))
+    done = ws.run(["import", "leads", str(no_mark), "--encoding", "utf-16"], now=MONDAY_9AM)
+    assert done.code == 2 and "not utf-16 text" in done.err
+    marked = write(ws, "marked.csv", b"\xff\xfe" + "Email,Budget\nz@x.com,5\n".encode("utf-16-le"))
+    assert imp(ws, "leads", marked, "--encoding", "utf-16-le")["extra_columns"] == ["Budget"]
+    assert show(ws, "z@x.com")["form"] == {"Budget": "5"}
+
+
 def test_zoho_and_dynamics_creation_times_are_read_by_their_labels(ws: Workspace) -> None:
     zoho = "Lead Owner,First Name,Last Name,Email,Company,Created Time\nJane,Ada,Lovelace,ada@acme.com,Acme,2026-11-20 10:15:00\n"
     dynamics = "Name,Email,Company Name,Created On\nBea Beta,bea@beta.io,Beta,11/20/2026 10:16 AM\n"

@@ -110,20 +110,44 @@ def _detect_encoding(path: Path) -> tuple[str, int]:
     return _text_or_refuse(path, head[skip:].decode(encoding, errors=_ERRORS), encoding, skip)
 
 
+#: The byte order marks a codec named with its byte order keeps as a character (U+FEFF), and so
+#: are passed over; the codecs that read one (utf-8-sig, utf-16, utf-32) drop it themselves.
+_ORDERED_BOMS = {"utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE,
+                 "utf-32-le": codecs.BOM_UTF32_LE, "utf-32-be": codecs.BOM_UTF32_BE}
+
+
 def _given_encoding(path: Path, name: str) -> tuple[str, int]:
-    """``_detect_encoding`` for an encoding the user names (``--encoding``): a codec Python
-    knows, read from the file's start, a byte order mark dropped (UTF-8's too, from a file read
-    in another code page, as ``_detect_encoding`` drops it); still refused if it is no text."""
+    """``_detect_encoding`` for an encoding the user names (``--encoding``): a text codec Python
+    knows, checked to decode the whole file (Windows-1252 with its five undefined bytes kept, as
+    always); a byte order mark passed over (UTF-8's too, from a file read in another code page,
+    as ``_detect_encoding`` does); still refused if it is no text."""
     try:
-        known = codecs.lookup(name).name
+        codec = codecs.lookup(name)
     except LookupError:
         raise Invalid(f"--encoding: unknown encoding {name!r} (utf-8, cp1252, mac_roman, utf-16, latin-1...)") from None
-    encoding = {"utf-8": "utf-8-sig", "mac-roman": "mac_roman"}.get(known, known)  # as the summary names them
+    if not getattr(codec, "_is_text_encoding", True):  # base64, rot13, zlib...: bytes to bytes, or text to text
+        raise Invalid(f"--encoding: {name!r} is not an encoding of text")
+    encoding = {"utf-8": "utf-8-sig", "mac-roman": "mac_roman"}.get(codec.name, codec.name)  # as the summary names them
     with path.open("rb") as handle:
         head = handle.read(65536)
+        if encoding in _ORDERED_BOMS:
+            skip = len(_ORDERED_BOMS[encoding]) if head.startswith(_ORDERED_BOMS[encoding]) else 0
+        else:
+            skip = len(codecs.BOM_UTF8) if not encoding.startswith("utf") and head.startswith(codecs.BOM_UTF8) else 0
+        handle.seek(skip)
+        done = skip
+        decoder = codecs.getincrementaldecoder(encoding)(errors=_ERRORS if encoding == "cp1252" else "strict")
+        try:
+            while chunk := handle.read(_SCAN):
+                decoder.decode(chunk)
+                done += len(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeError as error:
+            where = f" near byte {done + error.start}" if isinstance(error, UnicodeDecodeError) else ""
+            raise Invalid(f"{path}: not {name} text ({error.reason if isinstance(error, UnicodeDecodeError) else error}"
+                          f"{where})") from None
     if not encoding.startswith(("utf-16", "utf-32")):
         _refuse_non_text(path, head)
-    skip = len(codecs.BOM_UTF8) if not encoding.startswith("utf") and head.startswith(codecs.BOM_UTF8) else 0
     return _text_or_refuse(path, head[skip:].decode(encoding, errors=_ERRORS), encoding, skip)
 
 
