@@ -57,6 +57,12 @@ def test_one_lead_per_email_and_reimport_fills_blanks_only(ws: Workspace) -> Non
     assert ws.ok("show 1", now=MONDAY_9AM)["company"] == "Acme"  # a filled value is not overwritten
     text = ws.run(f"import leads {other}", now=MONDAY_9AM).out
     assert "kept, where the file has other values (--overwrite replaces them): company on 1" in text
+    # kept counts a lead once however many chunks name it, and only what --overwrite would change
+    fillers = "".join(f"f{n}@x.com,Filler\n" for n in range(3000))
+    both = ws.csv("c.csv", f"email,company\nada@acme.com,Acme Inc\n{fillers}ada@acme.com,Acme GmbH\n")
+    assert ws.ok(f"import leads {both}", now=MONDAY_9AM)["kept"] == {"company": 1}
+    back = ws.csv("d.csv", "email,company\nada@acme.com,Beta\nada@acme.com,Acme\n")  # overwritten: as it is
+    assert ws.ok(f"import leads {back}", now=MONDAY_9AM)["kept"] == {}
     report = ws.ok(f"import leads {other} --overwrite", now=MONDAY_9AM)
     assert counts(report) == (1, 0, 1, 0, 0) and report["kept"] == {}
     assert ws.ok("show 1", now=MONDAY_9AM)["company"] == "Acme Corp"

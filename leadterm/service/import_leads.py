@@ -194,17 +194,6 @@ def _merge(current: Lead, incoming: Lead, overwrite: bool) -> dict[str, Any]:
     return changes
 
 
-def _kept(current: Lead, incoming: Lead) -> list[str]:
-    """The fields (and ``form``) where a row has a value of its own that differs from the lead's,
-    as a merge without overwrite leaves them: what ``--overwrite`` would have replaced."""
-    names = [name for name in DATA_FIELDS
-             if incoming[name] is not None and current.get(name) is not None and incoming[name] != current[name]]
-    form = current.get("form") or {}
-    if any(value and form.get(key) and value != form[key] for key, value in incoming["form"].items()):
-        names.append("form")
-    return names
-
-
 def _columns_of(leads: list[Lead], names: Sequence[str]) -> dict[str, list[Any]]:
     """Leads (dicts) column by column, as ``_Chunk.columns`` gives them: ``names`` and the form answers."""
     columns = {name: [lead[name] for lead in leads] for name in names}
@@ -250,7 +239,8 @@ def _insert(columns: Mapping[str, Sequence[Any]], points: Sequence[int], disqual
                                             stamps, stamps])
 
 
-def _write(context: Context, overwrite: bool, keys: Sequence[str], chunk: _Chunk) -> Counter[str]:
+def _write(context: Context, overwrite: bool, keys: Sequence[str], chunk: _Chunk,
+           kept: set[tuple[int, str]]) -> Counter[str]:
     """One chunk, in the pipeline's transaction (in the writer: on Linux a forked process, so it
     returns what it counted: ``inserted``, ``duplicates``, ``updated``, ``changed.FIELD``).
 
@@ -267,33 +257,36 @@ def _write(context: Context, overwrite: bool, keys: Sequence[str], chunk: _Chunk
         if _insert(chunk.columns(keys), chunk.points, chunk.disqualifiers, chunk.forms, to_epoch(now), chunk.blank):
             return Counter(inserted=len(chunk.emails))
     known = lead_store.data_of(sorted(distinct), _SELECT)
-    return _merge_chunk(context, overwrite, chunk.leads(keys), known, now)
+    return _merge_chunk(context, overwrite, chunk.leads(keys), known, now, kept)
 
 
 def _merge_chunk(context: Context, overwrite: bool, chunk: list[Lead], known: dict[str, Lead],
-                 now: datetime) -> Counter[str]:
+                 now: datetime, kept: set[tuple[int, str]]) -> Counter[str]:
     """A chunk lead by lead: a known email (or one met earlier in the chunk) is merged.
 
     A known lead that several rows merge into counts once, by what the rows change in all
     (``count_net_change``), even with ``overwrite``: row by row, two rows that name an email with
     different values would undo each other at every import, and revive a disqualified lead.
-    Without ``overwrite``, each known lead whose rows hold other values than its own counts once
-    in ``kept.FIELD`` for each such field (the summary says what ``--overwrite`` would replace)."""
+    Without ``overwrite``, each field that the rows would have changed with it, and did not,
+    counts once in ``kept.FIELD`` for each known lead (the summary says what ``--overwrite`` would
+    replace); ``kept`` holds the (lead, field) pairs counted so far in the import, so that a lead
+    in several chunks counts once."""
     epoch = to_epoch(now)
     report: Counter[str] = Counter()
     new: dict[str, Lead] = {}
     stored: dict[str, Lead] = {}  # each known lead these rows merge into, as stored
     rows: Counter[str] = Counter()
-    kept: dict[str, set[str]] = {}  # each known lead's fields its rows would replace with --overwrite
+    overwritten: dict[str, Lead] = {}  # without overwrite: each known lead as overwrite would leave it
     for incoming in chunk:
         email = incoming["email"]
         current = known.get(email)
         if current is not None:
-            stored.setdefault(email, {**current, "form": dict(current.get("form") or {})})
+            before = stored.setdefault(email, {**current, "form": dict(current.get("form") or {})})
             rows[email] += 1
             current.update(_merge(current, incoming, overwrite))
             if not overwrite:
-                kept.setdefault(email, set()).update(_kept(current, incoming))
+                other = overwritten.setdefault(email, {**before, "form": dict(before["form"])})
+                other.update(_merge(other, incoming, True))
             continue
         current = new.get(email)
         if current is None:
@@ -307,7 +300,13 @@ def _merge_chunk(context: Context, overwrite: bool, chunk: list[Lead], known: di
         current.update(changes)
         report.update(f"changed.{name}" for name in changes)
         report["updated"] += 1
-    report.update(f"kept.{name}" for names in kept.values() for name in names)
+    for email, other in overwritten.items():
+        current = known[email]
+        names = [name for name in DATA_FIELDS if other.get(name) != current.get(name)]
+        names += ["form"] if (other.get("form") or {}) != (current.get("form") or {}) else []
+        fresh = [name for name in names if (current["id"], name) not in kept]
+        kept.update((current["id"], name) for name in fresh)
+        report.update(f"kept.{name}" for name in fresh)
     changed: dict[str, Lead] = {}
     for email, count in rows.items():
         current, before = known[email], stored[email]
@@ -466,7 +465,9 @@ def import_leads(context: Context, path: Path, mapping: Mapping[str, str] | None
             send(chunk.stored(context, keys))
 
     with job.running():
-        with Pipeline(lambda chunk: _write(context, overwrite, keys, chunk), process=True, own_references=True) as pipe:
+        kept: set[tuple[int, str]] = set()  # in the writer: the (lead, field) pairs kept so far (_merge_chunk)
+        with Pipeline(lambda chunk: _write(context, overwrite, keys, chunk, kept), process=True,
+                      own_references=True) as pipe:
             read_rows(pipe.send)
         job.report.add(pipe.counts)
         empty = [keys[at] for at in unanswered]
