@@ -231,6 +231,23 @@ def test_excel_for_mac_csv_is_read_as_mac_roman_and_its_names_come_back_whole(ws
                                 "wrong: --encoding cp1252)") in again.out
 
 
+def test_a_utf_8_file_with_a_stray_windows_1252_byte_is_read_as_utf_8_but_for_that_byte(ws: Workspace) -> None:
+    # a UTF-8 file a row of Windows-1252 got into (pasted from another tool): its UTF-8 accents
+    # read as such, the stray byte as Windows-1252, and the summary says so
+    text = "Email,First Name,Last Name,Company\nj@c.com,José,García,Acme\nm@c.com,Zoë,Müller,Ærø\n".encode()
+    path = write(ws, "mixed.csv", text + b"k@c.com,Kim,Lee,B\xe9ta\n")
+    report = imp(ws, "leads", path)
+    assert (report["encoding"], report["not_utf8"], counts(report)) == ("utf-8-sig", 1, (3, 3, 0, 0, 0))
+    assert [show(ws, email)["last_name"] for email in ("j@c.com", "m@c.com")] == ["García", "Müller"]
+    assert show(ws, "k@c.com")["company"] == "Béta"
+    done = ws.run(["import", "leads", str(path)], now=MONDAY_9AM)
+    assert "read as UTF-8 but for 1 stretch of bytes that is not UTF-8, read as Windows-1252" in done.out
+    # a Windows-1252 file is one: more bytes that are not UTF-8 than characters that are
+    path = write(ws, "win.csv", "Email,Name\nx@c.com,Café Olé\ny@c.com,Zoë Façade\n".encode("cp1252"))
+    assert imp(ws, "leads", path)[("encoding")] == "cp1252"
+    assert show(ws, "x@c.com")["form"] == {"Name": "Café Olé"}
+
+
 def test_bytes_that_are_dashes_and_quotes_in_windows_1252_are_letters_between_letters_in_mac_roman(
         ws: Workspace) -> None:
     # 0x96 0x97 0x93 0x94 0x85 0x80 are – — “ ” … € in Windows-1252, ñ ó ì î Ö Ä in Mac Roman:

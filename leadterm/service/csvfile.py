@@ -42,7 +42,7 @@ _HEADER_SEARCH = 10  # records looked at for a header when the first is not one 
 _SNIFF_LINES = 20  # data lines read with the header to sniff the delimiter...
 _SNIFF_CHARS = 1 << 16  # ...unless they come to this many characters first (whole lines still)
 _SCAN = 1 << 20
-_ERRORS = "leadterm-windows-1252"  # harmless for UTF-8, which only gets here when it decodes
+_ERRORS = "leadterm-windows-1252"  # a byte a codec cannot read, read as Windows-1252 (``_as_windows_1252``)
 _TEXT_CONTROLS = frozenset("\t\n\r\x0c")
 _CONTROLS = [char for char in map(chr, range(32)) if char not in _TEXT_CONTROLS]  # a binary file's tell-tale
 _LINE_ENDS = ("\n", "\r")
@@ -77,20 +77,26 @@ def _refuse_non_text(path: Path, head: bytes) -> None:
                       "UTF-32 without its byte order mark, or binary data); save it as CSV UTF-8")
 
 
-def _windows_1252_gap(error: UnicodeError) -> tuple[str, int]:
-    """The five bytes Windows-1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) read as the
-    code points of the same number, as browsers do: kept, never a crash."""
+def _as_windows_1252(error: UnicodeError) -> tuple[str, int]:
+    """A byte a codec cannot read, read as Windows-1252: a UTF-8 file's stray byte (most likely
+    written so), or one of the five bytes Windows-1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90,
+    0x9D), read as the code point of the same number, as browsers do: kept, never a crash."""
     assert isinstance(error, UnicodeDecodeError)
-    return chr(error.object[error.start]), error.start + 1
+    byte = error.object[error.start]
+    return chr(byte) if byte in _WINDOWS_1252_GAPS else bytes([byte]).decode("cp1252"), error.start + 1
 
 
-codecs.register_error("leadterm-windows-1252", _windows_1252_gap)
+_WINDOWS_1252_GAPS = frozenset([0x81, 0x8D, 0x8F, 0x90, 0x9D])
+codecs.register_error("leadterm-windows-1252", _as_windows_1252)
 
 
-def _detect_encoding(path: Path) -> tuple[str, int]:
-    """The file's encoding, and how many bytes before its text to skip: UTF-32 or UTF-16 when it
-    starts with that byte order mark (``_unicode``); UTF-8 (with or without BOM, which the codec
-    drops) when the whole file decodes so; else Windows-1252 or Mac Roman, whichever its bytes
+def _detect_encoding(path: Path) -> tuple[str, int, int]:
+    """The file's encoding, how many bytes before its text to skip, and how many stretches of it
+    are not in that encoding: UTF-32 or UTF-16 when it starts with that byte order mark
+    (``_unicode``); UTF-8 (with or without BOM, which the codec drops) when the whole file decodes
+    so, or when it holds more characters from 0x80 on that do than stretches of bytes that do not
+    (a UTF-8 file a byte of Windows-1252 got into: read as such, ``_as_windows_1252``, not every
+    accent of the file misread); else Windows-1252 or Mac Roman, whichever its bytes
     from 0x80 on read as (``codepage``), past a UTF-8 BOM that such a file may start with (a tool
     added it and another wrote cp1252 text after it; read as cp1252, the BOM would be three
     letters glued to the first header)."""
@@ -98,16 +104,17 @@ def _detect_encoding(path: Path) -> tuple[str, int]:
         head = handle.read(65536)
         if head.startswith(_UTF32_BOMS + _UTF16_BOMS):
             encoding = _unicode(path, handle, "utf-32" if head.startswith(_UTF32_BOMS) else "utf-16")
-            return _text_or_refuse(path, head.decode(encoding, errors="ignore"), encoding, 0)
+            return (*_text_or_refuse(path, head.decode(encoding, errors="ignore"), encoding, 0), 0)
         _refuse_non_text(path, head)
         handle.seek(0)
-        if _utf8(handle):
+        letters, stray = _utf8(handle)
+        if letters > stray or not stray:
             encoding, skip = "utf-8-sig", 0
         else:
-            skip = len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0
+            skip, stray = len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0, 0
             handle.seek(skip)
             encoding = windows_1252_or_mac_roman(handle)
-    return _text_or_refuse(path, head[skip:].decode(encoding, errors=_ERRORS), encoding, skip)
+    return (*_text_or_refuse(path, head[skip:].decode(encoding, errors=_ERRORS), encoding, skip), stray)
 
 
 #: The byte order marks a codec named with its byte order keeps as a character (U+FEFF), and so
@@ -151,18 +158,22 @@ def _given_encoding(path: Path, name: str) -> tuple[str, int]:
     return _text_or_refuse(path, head[skip:].decode(encoding, errors=_ERRORS), encoding, skip)
 
 
-def _utf8(handle: BinaryIO) -> bool:
-    """Whether the bytes from the handle's position to its end are UTF-8 (read until they are not)."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        while chunk := handle.read(_SCAN):
-            if chunk.isascii() and not decoder.getstate()[0]:
-                continue  # plain ASCII, with no sequence left open before it: valid UTF-8
-            decoder.decode(chunk)
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
+def _utf8(handle: BinaryIO) -> tuple[int, int]:
+    """The bytes from the handle's position to its end, read as UTF-8: how many characters from
+    0x80 on they hold, and how many stretches of bytes that are not UTF-8 (read until these
+    outnumber those plainly: a file in a code page has nothing but)."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    letters = stray = 0
+    while chunk := handle.read(_SCAN):
+        if chunk.isascii() and not decoder.getstate()[0]:
+            continue  # plain ASCII, with no sequence left open before it: valid UTF-8
+        text = decoder.decode(chunk)
+        replaced = max(text.count("\ufffd") - chunk.count("\ufffd".encode()), 0)  # (a U+FFFD of its own is one)
+        stray += replaced
+        letters += len(text) - len(text.encode("ascii", "ignore")) - replaced
+        if stray > 2 * letters + 16:
+            return letters, stray
+    return letters, stray + decoder.decode(b"", final=True).count("\ufffd")
 
 
 def _text_or_refuse(path: Path, text: str, encoding: str, skip: int) -> tuple[str, int]:
@@ -432,7 +443,10 @@ class CsvSource:
         self.size = path.stat().st_size
         if self.size == 0:
             raise Invalid(f"{path}: the file is empty")
-        self.encoding, self._skip = _detect_encoding(path) if encoding is None else _given_encoding(path, encoding)
+        if encoding is None:
+            self.encoding, self._skip, self.not_utf8 = _detect_encoding(path)
+        else:
+            (self.encoding, self._skip), self.not_utf8 = _given_encoding(path, encoding), 0
         csv.field_size_limit(MAX_FIELD)
         self.headers: list[str] = []
         self.delimiter = ","

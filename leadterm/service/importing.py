@@ -72,6 +72,8 @@ class ImportReport:
     re-import fills blanks only; ``--overwrite`` replaces them)."""
     leads_created: int = 0
     encoding: str = ""
+    not_utf8: int = 0
+    """In a UTF-8 file, the stretches of bytes that are not UTF-8 (read as Windows-1252)."""
     delimiter: str = ""
     header_line: int = 1
     """The line the header starts on: past 1 when a title or a note above it was skipped."""
@@ -251,7 +253,7 @@ def open_job(kind: str, path: Path, table: Mapping[str, Sequence[str]], required
     extra = list(dict.fromkeys(columns.extra.values()))
     report = ImportReport(kind, str(path), extra_columns=extra if keeps_extra else [],
                           ignored_columns=[*columns.ignored, *([] if keeps_extra else extra)],
-                          encoding=source.encoding, delimiter=source.delimiter, header_line=source.header_line)
+                          encoding=source.encoding, not_utf8=source.not_utf8, delimiter=source.delimiter, header_line=source.header_line)
     rejects = RejectWriter(path, source.headers, source.delimiter, own)
     original = path.with_name(path.name.split(".rejects.csv")[0]) if own else None  # of a rejects file's rejects too
     return Job(source, columns, rejects, report, DateOrder(source, date_order, original), progress)
