@@ -1027,6 +1027,21 @@ def test_accounts_domains_owners_and_updates(ws: Workspace) -> None:
     assert report["rejects_file"] is None
 
 
+
+def test_an_account_owner_as_a_crm_writes_one_is_the_rep(ws: Workspace) -> None:
+    # Salesforce's "Account Owner" holds the rep's name; a handle may come in another case
+    path = write(ws, "owners.csv", lines("Website,Account Name,Account Owner", "acme.com,Acme,ALICE",
+                                         "beta.io,Beta,  Bob   Okafor ", "gamma.org,Gamma,Mallory Smith"))
+    report = imp(ws, "accounts", path)
+    assert counts(report) == (3, 2, 0, 0, 1)
+    assert rejects(report)[0][:2] == ["4", "owner: 'Mallory Smith' is not a rep (reps: dana, alice, bob)"]
+    add_leads(ws, [{"email": "zoe@beta.io"}, {"email": "al@acme.com"}], now=MONDAY_9AM)
+    add_events(ws, [demo_request("zoe@beta.io", "2026-11-23T13:50:00Z"), demo_request("al@acme.com", "2026-11-23T13:50:00Z")],
+               now=MONDAY_9AM)
+    ws.ok("tick", now=MONDAY_9AM)
+    assert (show(ws, "zoe@beta.io")["owner"], show(ws, "al@acme.com")["owner"]) == ("bob", "alice")
+
+
 def test_an_account_url_with_a_port_or_user_is_its_bare_domain(ws: Workspace) -> None:
     path = write(ws, "accounts.csv", lines(
         "domain,name,owner",

@@ -42,6 +42,20 @@ def import_accounts(context: Context, path: Path, mapping: Mapping[str, str] | N
     columns = {name: index for index, name in job.columns.fields.items()}
     width = len(job.source.headers)
     reps = ", ".join(rep.handle for rep in context.config.reps)
+    # an owner as a CRM writes one: a rep's handle whatever its case, or the rep's name ("Alice
+    # Ng", as a Salesforce "Account Owner" column has it); None for a name two reps share
+    owners: dict[str, str | None] = {}
+    for rep in context.config.reps:
+        for key in {rep.handle.casefold(), " ".join(rep.name.split()).casefold()}:
+            owners[key] = rep.handle if owners.get(key, rep.handle) == rep.handle else None
+
+    def owner_of(written: str) -> str:
+        if context.config.rep(written) is not None:
+            return written
+        handle = owners.get(" ".join(written.split()).casefold())
+        if handle is None:
+            raise ValueProblem(f"owner: {written!r} is not a rep (reps: {reps})")
+        return handle
 
     def looks_like_row(values: list[str]) -> bool:
         try:
@@ -58,8 +72,7 @@ def import_accounts(context: Context, path: Path, mapping: Mapping[str, str] | N
             domain = normalize_domain(values[columns["domain"]])
             name = clean_text(values[columns["name"]]) if "name" in columns else None
             owner = clean_text(values[columns["owner"]]) if "owner" in columns else None
-            if owner is not None and context.config.rep(owner) is None:
-                raise ValueProblem(f"owner: {owner!r} is not a rep (reps: {reps})")
+            owner = owner_of(owner) if owner is not None else None
         except ValueProblem as problem:
             job.reject(line, str(problem), values)
             return None
