@@ -964,11 +964,14 @@ def test_export_round_trips_an_email_that_starts_like_a_formula(ws: Workspace, m
                                                        "+tag@x.com,Plus")))
     assert counts(report) == (3, 3, 0, 0, 0)
     out = ws.root / "export.csv"
-    ws.ok(["export", "leads", str(out)], now=MONDAY_9AM)
+    assert ws.run(["export", "leads", str(out)], now=MONDAY_9AM).out == f"exported 3 leads to {out}\n"
     emails = [row[0] for row in csv.reader(io.StringIO(out.read_bytes().decode("utf-8-sig"), newline=""))][1:]
     assert emails == ["'=cmd@x.com", "'-dash@x.com", "'+tag@x.com"]
     fresh = make_ws("fresh")
     assert counts(imp(fresh, "leads", out)) == (3, 3, 0, 0, 0)
+    one = make_ws("one")
+    imp(one, "leads", write(one, "a.csv", lines("email", "a@x.com")))
+    assert one.run(["export", "leads", str(one.root / "one.csv")], now=MONDAY_9AM).out.startswith("exported 1 lead to ")
     for lead_id, (email, name) in enumerate((("=cmd@x.com", "Eq"), ("-dash@x.com", "Dash"), ("+tag@x.com", "Plus")), 1):
         lead = fresh.ok(["show", str(lead_id)], now=MONDAY_9AM)  # (click would read "-dash..." as an option)
         assert (lead["email"], lead["first_name"]) == (email, name)

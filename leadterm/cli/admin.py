@@ -155,7 +155,7 @@ def register(main: click.Group) -> None:
         if as_json:
             emit_json(report)
         else:
-            echo(f"exported {report['leads']} leads to {clean(report['file'])}")
+            echo(f"exported {report['leads']} lead{'' if report['leads'] == 1 else 's'} to {clean(report['file'])}")
 
     @main.command()
     @json_option
