@@ -42,7 +42,8 @@ def _importer(kind: str) -> Any:
 
 #: The encodings told apart by the file's bytes rather than read from it (a BOM, valid UTF-8),
 #: named so that a wrong guess shows.
-_GUESSED = {"cp1252": ("Windows-1252 (Excel's CSV)", "mac_roman"), "mac_roman": ("Mac Roman (Excel for Mac's CSV)", "cp1252")}
+_GUESSED = {"cp1252": ("Windows-1252 (Excel's CSV)", "mac_roman"),
+            "mac_roman": ("Mac Roman (Excel for Mac's CSV)", "cp1252")}  # (each with the other to try)
 
 
 def _print_import(report: dict[str, Any], encoding_given: bool = False) -> None:
@@ -155,7 +156,8 @@ def register(main: click.Group) -> None:
         if as_json:
             emit_json(report)
         else:
-            echo(f"exported {report['leads']} lead{'' if report['leads'] == 1 else 's'} to {clean(report['file'])}")
+            leads = report["leads"]
+            echo(f"exported {leads} lead{'' if leads == 1 else 's'} to {clean(report['file'])}")
 
     @main.command()
     @json_option

@@ -242,7 +242,8 @@ def _insert(columns: Mapping[str, Sequence[Any]], points: Sequence[int], disqual
 def _write(context: Context, overwrite: bool, keys: Sequence[str], chunk: _Chunk,
            kept: set[tuple[int, str]]) -> Counter[str]:
     """One chunk, in the pipeline's transaction (in the writer: on Linux a forked process, so it
-    returns what it counted: ``inserted``, ``duplicates``, ``updated``, ``changed.FIELD``).
+    returns what it counted: ``inserted``, ``duplicates``, ``updated``, ``changed.FIELD``,
+    ``kept.FIELD``; ``kept``: the writer's memory of what it counted as kept, ``_merge_chunk``).
 
     A chunk whose emails are all distinct goes in as the reader left it, unless the store finds
     one of them known (the unique index on emails says so, and the chunk's statements are taken

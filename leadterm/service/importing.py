@@ -51,6 +51,9 @@ class Progress(Protocol):
     def __call__(self, rows: int, done_bytes: int, total_bytes: int) -> None: ...
 
 
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+
+
 @dataclass
 class ImportReport:
     kind: str
@@ -86,8 +89,8 @@ class ImportReport:
 
     def add(self, counts: Mapping[str, int]) -> None:
         """Counts a writer returned: ``inserted``, ``updated``, ``duplicates``, ``leads_created``,
-        ``changed.FIELD`` and ``kept.FIELD`` (a writer may be a process of its own, so it never touches the
-        report itself)."""
+        ``changed.FIELD`` and ``kept.FIELD`` (a writer may be a process of its own, so it never
+        touches the report itself)."""
         self.inserted += counts.get("inserted", 0)
         self.updated += counts.get("updated", 0)
         self.duplicates += counts.get("duplicates", 0)
@@ -100,7 +103,7 @@ class ImportReport:
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        data["delimiter"] = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}.get(self.delimiter, self.delimiter)
+        data["delimiter"] = _DELIMITER_NAMES.get(self.delimiter, self.delimiter)
         return data
 
 
@@ -230,7 +233,8 @@ def open_job(kind: str, path: Path, table: Mapping[str, Sequence[str]], required
     source = CsvSource(path, encoding)
     ignore = tuple(ignore)
     # a rejects file, corrected and imported again: its own line and reason are not read
-    own = len(REJECTS_COLUMNS) if path.name.endswith(".rejects.csv") and tuple(source.headers[:2]) == REJECTS_COLUMNS else 0
+    rejects_file = path.name.endswith(".rejects.csv") and tuple(source.headers[:2]) == REJECTS_COLUMNS
+    own = len(REJECTS_COLUMNS) if rejects_file else 0
 
     def columns_of(headers: list[str]) -> ColumnMap:
         present = {header_key(header) for header in headers}
@@ -253,7 +257,8 @@ def open_job(kind: str, path: Path, table: Mapping[str, Sequence[str]], required
     extra = list(dict.fromkeys(columns.extra.values()))
     report = ImportReport(kind, str(path), extra_columns=extra if keeps_extra else [],
                           ignored_columns=[*columns.ignored, *([] if keeps_extra else extra)],
-                          encoding=source.encoding, not_utf8=source.not_utf8, delimiter=source.delimiter, header_line=source.header_line)
+                          encoding=source.encoding, not_utf8=source.not_utf8, delimiter=source.delimiter,
+                          header_line=source.header_line)
     rejects = RejectWriter(path, source.headers, source.delimiter, own)
     original = path.with_name(path.name.split(".rejects.csv")[0]) if own else None  # of a rejects file's rejects too
     return Job(source, columns, rejects, report, DateOrder(source, date_order, original), progress)
