@@ -244,8 +244,38 @@ def test_a_utf_8_file_with_a_stray_windows_1252_byte_is_read_as_utf_8_but_for_th
     assert "read as UTF-8 but for 1 stretch of bytes that is not UTF-8, read as Windows-1252" in done.out
     # a Windows-1252 file is one: more bytes that are not UTF-8 than characters that are
     path = write(ws, "win.csv", "Email,Name\nx@c.com,Café Olé\ny@c.com,Zoë Façade\n".encode("cp1252"))
-    assert imp(ws, "leads", path)[("encoding")] == "cp1252"
+    assert imp(ws, "leads", path)["encoding"] == "cp1252"
     assert show(ws, "x@c.com")["form"] == {"Name": "Café Olé"}
+
+
+def test_code_page_bytes_that_make_a_utf_8_character_by_chance_are_no_sign_of_utf_8(ws: Workspace) -> None:
+    # Mac Roman's ’ and é (D5 8E) are U+054E, Windows-1252's É and ’ (C9 92) U+0252: valid UTF-8,
+    # but no letter of a Latin text, so they do not make either file UTF-8
+    mac = lines("email,first_name,title", "rene@x.fr,René,Chef de l’équipe", "ana@x.fr,Ana,Directrice de l’école")
+    assert imp(ws, "leads", write(ws, "mac.csv", mac.encode("mac_roman")))["encoding"] == "mac_roman"
+    assert show(ws, "rene@x.fr")["title"] == "Chef de l’équipe"
+    win = lines("email,company", "cafe@x.com,CAFÉ’S DELI", "m@x.de,Müller GmbH")
+    assert imp(ws, "leads", write(ws, "win.csv", win.encode("cp1252")))["encoding"] == "cp1252"
+    assert show(ws, "cafe@x.com")["company"] == "CAFÉ’S DELI"
+
+
+def test_utf_8_is_told_from_the_whole_file_not_its_first_megabyte_nor_a_character_across_two(ws: Workspace) -> None:
+    # stray Windows-1252 quotes in the first megabyte, UTF-8 names after it: more UTF-8 letters
+    # in all, so UTF-8; and a U+FFFD of the file's own across the megabyte's end is UTF-8 too
+    quoted = b"".join(b"q%d@x.com,Q,\x93VP\x94\n" % n for n in range(17))
+    filler = b"".join(b"f%d@x.com,Filler,Sales\n" % n for n in range(50_000))
+    names = "".join(f"jose{n}@x.es,José,Ingénieur\n" for n in range(200)).encode()
+    report = imp(ws, "leads", write(ws, "early.csv", b"email,first_name,title\n" + quoted + filler + names))
+    assert (report["encoding"], report["not_utf8"]) == ("utf-8-sig", 34)
+    assert (show(ws, "jose1@x.es")["title"], show(ws, "q1@x.com")["title"]) == ("Ingénieur", "“VP”")
+    head = b"email,first_name\n"
+    pad = b"a@x.com,A\n" * ((1 << 20) // 10)
+    pad = pad[:(1 << 20) - len(head) - 16]  # the U+FFFD (EF BF BD) begins two bytes before 1 MiB
+    text = head + pad + b"b@x.com,BBBBBB" + "\ufffd\njose@acme.com,José\n".encode()
+    assert text.index("\ufffd".encode()) == (1 << 20) - 2
+    report = imp(ws, "leads", write(ws, "fffd.csv", text))
+    assert (report["encoding"], report["not_utf8"]) == ("utf-8-sig", 0)
+    assert show(ws, "jose@acme.com")["first_name"] == "José"
 
 
 def test_bytes_that_are_dashes_and_quotes_in_windows_1252_are_letters_between_letters_in_mac_roman(
@@ -1043,6 +1073,17 @@ def test_an_account_owner_as_a_crm_writes_one_is_the_rep(ws: Workspace) -> None:
                now=MONDAY_9AM)
     ws.ok("tick", now=MONDAY_9AM)
     assert (show(ws, "zoe@beta.io")["owner"], show(ws, "al@acme.com")["owner"]) == ("bob", "alice")
+    # a name written with decomposed accents is the same name; one that a rep's handle and
+    # another's name share is refused, saying so
+    def reps(data: dict) -> None:
+        data["reps"][2]["name"] = "Jose\u0301 Di\u0301az"  # bob, as config.toml may spell him
+        data["reps"].append({"handle": "kim", "name": "Alice"})
+    ws.write_config(reps)
+    path = write(ws, "owners2.csv", lines("domain,owner", "delta.com,José Díaz", "eps.io,ALICE", "zeta.io,alice"))
+    report = imp(ws, "accounts", path)
+    assert counts(report) == (3, 2, 0, 0, 1)
+    assert rejects(report)[0][:2] == ["3", "owner: 'ALICE' names more than one rep by handle or name "
+                                           "(reps: dana, alice, bob, kim)"]
 
 
 def test_an_account_url_with_a_port_or_user_is_its_bare_domain(ws: Workspace) -> None:

@@ -108,7 +108,7 @@ def _detect_encoding(path: Path) -> tuple[str, int, int]:
         _refuse_non_text(path, head)
         handle.seek(0)
         letters, stray = _utf8(handle)
-        if letters > stray or not stray:
+        if letters >= stray or not stray:  # (a tie of letters: UTF-8, a few bytes of another code page in it)
             encoding, skip = "utf-8-sig", 0
         else:
             skip, stray = len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0, 0
@@ -158,22 +158,35 @@ def _given_encoding(path: Path, name: str) -> tuple[str, int]:
     return _text_or_refuse(path, head[skip:].decode(encoding, errors=_ERRORS), encoding, skip)
 
 
+#: Characters that text in a Latin script holds, beyond ASCII: Latin-1's letters and signs,
+#: Latin Extended-A, general punctuation (dashes, quotes, ellipsis), the euro and trade mark
+#: signs. Bytes of a code page can make a valid UTF-8 character by chance (Mac Roman's ’ and é,
+#: D5 8E, are U+054E, an Armenian letter): such a one is no sign of UTF-8.
+_LATIN = re.compile("[\u00a0-\u017f\u2010-\u206f\u20ac\u2122]")
+#: Bytes that are not UTF-8, as ``surrogateescape`` reads them: one stretch per run.
+_STRAY = re.compile("[\udc80-\udcff]+")
+
+
 def _utf8(handle: BinaryIO) -> tuple[int, int]:
-    """The bytes from the handle's position to its end, read as UTF-8: how many characters from
-    0x80 on they hold, and how many stretches of bytes that are not UTF-8 (read until these
-    outnumber those plainly: a file in a code page has nothing but)."""
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    """The bytes from the handle's position to its end, read as UTF-8: how many characters of a
+    Latin text from 0x80 on they hold (``_LATIN``), and how many stretches of bytes that are not
+    UTF-8. Read to the end unless what is left could no longer make the letters outnumber the
+    stretches (each character takes two bytes at least)."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
+    start = handle.tell()
+    left = handle.seek(0, io.SEEK_END) - start
+    handle.seek(start)
     letters = stray = 0
     while chunk := handle.read(_SCAN):
+        left -= len(chunk)
         if chunk.isascii() and not decoder.getstate()[0]:
             continue  # plain ASCII, with no sequence left open before it: valid UTF-8
         text = decoder.decode(chunk)
-        replaced = max(text.count("\ufffd") - chunk.count("\ufffd".encode()), 0)  # (a U+FFFD of its own is one)
-        stray += replaced
-        letters += len(text) - len(text.encode("ascii", "ignore")) - replaced
-        if stray > 2 * letters + 16:
+        stray += len(_STRAY.findall(text))
+        letters += len(_LATIN.findall(text))
+        if stray and stray >= letters + left // 2:
             return letters, stray
-    return letters, stray + decoder.decode(b"", final=True).count("\ufffd")
+    return letters, stray + len(_STRAY.findall(decoder.decode(b"", final=True)))
 
 
 def _text_or_refuse(path: Path, text: str, encoding: str, skip: int) -> tuple[str, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -44,18 +45,23 @@ def import_accounts(context: Context, path: Path, mapping: Mapping[str, str] | N
     reps = ", ".join(rep.handle for rep in context.config.reps)
     # an owner as a CRM writes one: a rep's handle whatever its case, or the rep's name ("Alice
     # Ng", as a Salesforce "Account Owner" column has it); None for a name two reps share
+    def key(text: str) -> str:
+        return " ".join(unicodedata.normalize("NFC", text).split()).casefold()
+
     owners: dict[str, str | None] = {}
     for rep in context.config.reps:
-        for key in {rep.handle.casefold(), " ".join(rep.name.split()).casefold()}:
-            owners[key] = rep.handle if owners.get(key, rep.handle) == rep.handle else None
+        for spelled in {key(rep.handle), key(rep.name)}:
+            owners[spelled] = rep.handle if owners.get(spelled, rep.handle) == rep.handle else None
 
     def owner_of(written: str) -> str:
         if context.config.rep(written) is not None:
             return written
-        handle = owners.get(" ".join(written.split()).casefold())
-        if handle is None:
+        spelled = key(written)
+        if spelled in owners and owners[spelled] is None:
+            raise ValueProblem(f"owner: {written!r} names more than one rep by handle or name (reps: {reps})")
+        if spelled not in owners:
             raise ValueProblem(f"owner: {written!r} is not a rep (reps: {reps})")
-        return handle
+        return owners[spelled]
 
     def looks_like_row(values: list[str]) -> bool:
         try:
