@@ -241,7 +241,7 @@ def test_a_utf_8_file_with_a_stray_windows_1252_byte_is_read_as_utf_8_but_for_th
     assert [show(ws, email)["last_name"] for email in ("j@c.com", "m@c.com")] == ["García", "Müller"]
     assert show(ws, "k@c.com")["company"] == "Béta"
     done = ws.run(["import", "leads", str(path)], now=MONDAY_9AM)
-    assert "read as UTF-8 but for 1 stretch of bytes that is not UTF-8, read as Windows-1252" in done.out
+    assert "read as UTF-8 but for 1 byte that is not UTF-8, read as Windows-1252" in done.out
     # a Windows-1252 file is one: more bytes that are not UTF-8 than characters that are
     path = write(ws, "win.csv", "Email,Name\nx@c.com,Café Olé\ny@c.com,Zoë Façade\n".encode("cp1252"))
     assert imp(ws, "leads", path)["encoding"] == "cp1252"

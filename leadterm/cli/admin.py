@@ -56,9 +56,9 @@ def _print_import(report: dict[str, Any], encoding_given: bool = False) -> None:
     if encoding_given:
         echo(f"read as {report['encoding']}, as --encoding says")
     elif report["not_utf8"]:
-        stretches = report["not_utf8"]
-        echo(f"read as UTF-8 but for {stretches} stretch{'es' if stretches > 1 else ''} of bytes that "
-             f"{'are' if stretches > 1 else 'is'} not UTF-8, read as Windows-1252")
+        stray = report["not_utf8"]
+        echo(f"read as UTF-8 but for {stray} byte{'s' if stray > 1 else ''} that {'are' if stray > 1 else 'is'} "
+             "not UTF-8, read as Windows-1252")
     elif report["encoding"] in _GUESSED:
         name, other = _GUESSED[report["encoding"]]
         echo(f"read as {name}: the file is not UTF-8 (if its accents look wrong: --encoding {other})")

@@ -91,12 +91,12 @@ codecs.register_error("leadterm-windows-1252", _as_windows_1252)
 
 
 def _detect_encoding(path: Path) -> tuple[str, int, int]:
-    """The file's encoding, how many bytes before its text to skip, and how many stretches of it
+    """The file's encoding, how many bytes before its text to skip, and how many of its bytes
     are not in that encoding: UTF-32 or UTF-16 when it starts with that byte order mark
     (``_unicode``); UTF-8 (with or without BOM, which the codec drops) when the whole file decodes
-    so, or when it holds more characters from 0x80 on that do than stretches of bytes that do not
-    (a UTF-8 file a byte of Windows-1252 got into: read as such, ``_as_windows_1252``, not every
-    accent of the file misread); else Windows-1252 or Mac Roman, whichever its bytes
+    so, or when it holds as many characters of a Latin text from 0x80 on that do as bytes that do
+    not, or more (``_utf8``: a UTF-8 file a byte of Windows-1252 got into, read as such,
+    ``_as_windows_1252``, not every accent of the file misread); else Windows-1252 or Mac Roman, whichever its bytes
     from 0x80 on read as (``codepage``), past a UTF-8 BOM that such a file may start with (a tool
     added it and another wrote cp1252 text after it; read as cp1252, the BOM would be three
     letters glued to the first header)."""
@@ -108,7 +108,7 @@ def _detect_encoding(path: Path) -> tuple[str, int, int]:
         _refuse_non_text(path, head)
         handle.seek(0)
         letters, stray = _utf8(handle)
-        if letters >= stray or not stray:  # (a tie of letters: UTF-8, a few bytes of another code page in it)
+        if letters >= stray:  # (UTF-8 throughout; or as many letters as stray bytes, or more)
             encoding, skip = "utf-8-sig", 0
         else:
             skip, stray = len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0, 0
@@ -158,35 +158,32 @@ def _given_encoding(path: Path, name: str) -> tuple[str, int]:
     return _text_or_refuse(path, head[skip:].decode(encoding, errors=_ERRORS), encoding, skip)
 
 
-#: Characters that text in a Latin script holds, beyond ASCII: Latin-1's letters and signs,
-#: Latin Extended-A, general punctuation (dashes, quotes, ellipsis), the euro and trade mark
-#: signs. Bytes of a code page can make a valid UTF-8 character by chance (Mac Roman's ’ and é,
-#: D5 8E, are U+054E, an Armenian letter): such a one is no sign of UTF-8.
-_LATIN = re.compile("[\u00a0-\u017f\u2010-\u206f\u20ac\u2122]")
-#: Bytes that are not UTF-8, as ``surrogateescape`` reads them: one stretch per run.
-_STRAY = re.compile("[\udc80-\udcff]+")
-
-
 def _utf8(handle: BinaryIO) -> tuple[int, int]:
     """The bytes from the handle's position to its end, read as UTF-8: how many characters of a
-    Latin text from 0x80 on they hold (``_LATIN``), and how many stretches of bytes that are not
-    UTF-8. Read to the end unless what is left could no longer make the letters outnumber the
-    stretches (each character takes two bytes at least)."""
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
+    Latin text from 0x80 on they hold (those Windows-1252 has: Latin-1's letters and signs,
+    dashes, quotes, the euro, a few more letters), and how many bytes that are not UTF-8; (0, 0)
+    for a file that is UTF-8 throughout. Bytes of a code page can make a valid UTF-8 character by
+    chance (Mac Roman's ’ and é, D5 8E, are U+054E, an Armenian letter): no sign of UTF-8. The
+    whole file is weighed, in C-level passes: a decoding, and three encodings that count."""
     start = handle.tell()
-    left = handle.seek(0, io.SEEK_END) - start
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        while chunk := handle.read(_SCAN):
+            if chunk.isascii() and not decoder.getstate()[0]:
+                continue  # plain ASCII, with no sequence left open before it: valid UTF-8
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+        return 0, 0
+    except UnicodeDecodeError:
+        pass
     handle.seek(start)
-    letters = stray = 0
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")  # a stray byte: U+DC80-U+DCFF
+    letters = stray = 0  # (stray: the bytes read, less those that encode the characters that are UTF-8)
     while chunk := handle.read(_SCAN):
-        left -= len(chunk)
-        if chunk.isascii() and not decoder.getstate()[0]:
-            continue  # plain ASCII, with no sequence left open before it: valid UTF-8
         text = decoder.decode(chunk)
-        stray += len(_STRAY.findall(text))
-        letters += len(_LATIN.findall(text))
-        if stray and stray >= letters + left // 2:
-            return letters, stray
-    return letters, stray + len(_STRAY.findall(decoder.decode(b"", final=True)))
+        stray += len(chunk) - len(text.encode("utf-8", "ignore"))
+        letters += len(text.encode("cp1252", "ignore")) - len(text.encode("ascii", "ignore"))
+    return letters, stray - len(decoder.decode(b"", final=True).encode("utf-8", "ignore"))
 
 
 def _text_or_refuse(path: Path, text: str, encoding: str, skip: int) -> tuple[str, int]:

@@ -76,7 +76,7 @@ class ImportReport:
     leads_created: int = 0
     encoding: str = ""
     not_utf8: int = 0
-    """In a UTF-8 file, the stretches of bytes that are not UTF-8 (read as Windows-1252)."""
+    """In a UTF-8 file, the bytes that are not UTF-8 (read as Windows-1252)."""
     delimiter: str = ""
     header_line: int = 1
     """The line the header starts on: past 1 when a title or a note above it was skipped."""
