@@ -127,7 +127,8 @@ def main() -> None:
             wall, shell = min(walls), min(shells)
             ours, theirs = rows / wall, rows / shell
             print(f"{kind:>6}: leadterm {wall:6.2f} s {ours:10,.0f} rows/s   sqlite3 .import {shell:5.2f} s "
-                  f"{theirs:10,.0f} rows/s   ratio {ours / theirs:.2f}x (goal >= 0.30x)   peak memory {max(peaks):.0f} MB")
+                  f"{theirs:10,.0f} rows/s   ratio {ours / theirs:.3f}x (goal >= 0.30x: "
+                  f"{'met' if ours / theirs >= 0.30 else 'MISSED'})   peak memory {max(peaks):.0f} MB")
             print(f"        all runs: leadterm {', '.join(f'{run:.2f}' for run in walls)} s; "
                   f"sqlite3 {', '.join(f'{run:.2f}' for run in shells)} s")
         wall, peak, summary = run_leadterm(folder, "events", events_file)
