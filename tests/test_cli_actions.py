@@ -36,6 +36,15 @@ def test_routed_lead_has_its_deadlines(routed: Workspace) -> None:
     assert deadlines == ["Deadlines: route Mon 2026-11-23 09:05 EST, accept Mon 2026-11-23 13:00 EST, "
                          "first_touch Mon 2026-11-23 09:15 EST"]
     assert "  Deadlines: none" in routed.run("show 2", now=MONDAY_9AM).out.splitlines()
+    # how the score came: a demo request raised a hand; a lead with no driver says nothing of it
+    assert "  Score:     85 (raised a hand)" in routed.run("show 1", now=MONDAY_9AM).out.splitlines()
+    brief = routed.run("show 2", now=MONDAY_9AM).out.splitlines()
+    assert [line for line in brief if line.startswith(("  Score:", "  Created:"))] == ["  Score:     0"]
+    # and when the lead was created, in the calendar's zone (to check how a file's dates were read)
+    add_leads(routed, [{"email": "dee@x.com", "title": "CTO", "created_at": "2026-11-05T15:15:00Z"}], now=MONDAY_9AM)
+    brief = routed.run("show dee@x.com", now=MONDAY_9AM).out.splitlines()
+    assert [line for line in brief if line.startswith(("  Score:", "  Created:"))] == [
+        "  Created:   Thu 2026-11-05 10:15 EST", "  Score:     15 (fit alone)"]
 
 
 def test_accept_moves_mql_to_sal_and_is_recorded(routed: Workspace) -> None:

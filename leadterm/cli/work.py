@@ -71,10 +71,18 @@ def _print_brief(context: Context, data: dict[str, Any]) -> None:
                        ("Size", "company_size"), ("Country", "country"), ("Phone", "phone"), ("Source", "source")):
         if data.get(key) not in (None, ""):
             echo(f"  {label + ':':<10} {clean(data[key])}")
+    if data["created_at"]:
+        echo(f"  Created:   {when(data['created_at'])}")
     echo(f"  Stage:     {data['stage']}" + (f" ({clean(data['stage_reason'])})" if data["stage_reason"] else ""))
     echo(f"  Tier:      {data['tier'] or '-'}    Owner: {data['owner'] or '-'}")
-    hand = "raised a hand" if data["raised_hand"] else "accumulated engagement"
-    echo(f"  Score:     {data['score']} ({hand})")
+    engagement = {rule.name for rule in context.config.scoring.behaviour}
+    if data["raised_hand"]:
+        how = " (raised a hand)"
+    elif any(driver["rule"] in engagement for driver in data["drivers"]):
+        how = " (accumulated engagement)"
+    else:
+        how = " (fit alone)" if data["drivers"] else ""
+    echo(f"  Score:     {data['score']}{how}")
     for driver in data["drivers"]:
         echo(f"    {driver['points']:+5d}  {clean(driver['rule'])}: {clean(driver['evidence'])}")
     if data["disqualifier"]:
