@@ -45,6 +45,10 @@ def test_routed_lead_has_its_deadlines(routed: Workspace) -> None:
     brief = routed.run("show dee@x.com", now=MONDAY_9AM).out.splitlines()
     assert [line for line in brief if line.startswith(("  Score:", "  Created:"))] == [
         "  Created:   Thu 2026-11-05 10:15 EST", "  Score:     15 (fit alone)"]
+    # told by each driver's kind, not its name (a behaviour rule may share a fit rule's name)
+    routed.write_config(lambda data: data["scoring"]["behaviour"][0].update(name="ICP title"))
+    brief = routed.run("show dee@x.com", now=MONDAY_9AM).out.splitlines()
+    assert "  Score:     15 (fit alone)" in brief
 
 
 def test_accept_moves_mql_to_sal_and_is_recorded(routed: Workspace) -> None:

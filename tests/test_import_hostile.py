@@ -242,6 +242,13 @@ def test_a_utf_8_file_with_a_stray_windows_1252_byte_is_read_as_utf_8_but_for_th
     assert show(ws, "k@c.com")["company"] == "Béta"
     done = ws.run(["import", "leads", str(path)], now=MONDAY_9AM)
     assert "read as UTF-8 but for 1 byte that is not UTF-8, read as Windows-1252" in done.out
+    # in any script: Polish, Russian
+    for name, rows in (("pl", "q{n}@x.pl,Łukasz,Wałęsa,Gdańsk"), ("ru", "d{n}@x.ru,Дмитрий,Иванов,Газпром")):
+        text = "Email,First Name,Last Name,Company\n" + "".join(rows.format(n=n) + "\n" for n in range(20))
+        report = imp(ws, "leads", write(ws, f"{name}.csv", text.encode() + b"s@x.com,S,O\x92Neil,X\n"))
+        assert (report["encoding"], report["not_utf8"]) == ("utf-8-sig", 1)
+    assert (show(ws, "q1@x.pl")["last_name"], show(ws, "d1@x.ru")["company"]) == ("Wałęsa", "Газпром")
+    assert show(ws, "s@x.com")["last_name"] == "O’Neil"
     # a Windows-1252 file is one: more bytes that are not UTF-8 than characters that are
     path = write(ws, "win.csv", "Email,Name\nx@c.com,Café Olé\ny@c.com,Zoë Façade\n".encode("cp1252"))
     assert imp(ws, "leads", path)["encoding"] == "cp1252"

@@ -75,10 +75,9 @@ def _print_brief(context: Context, data: dict[str, Any]) -> None:
         echo(f"  Created:   {when(data['created_at'])}")
     echo(f"  Stage:     {data['stage']}" + (f" ({clean(data['stage_reason'])})" if data["stage_reason"] else ""))
     echo(f"  Tier:      {data['tier'] or '-'}    Owner: {data['owner'] or '-'}")
-    engagement = {rule.name for rule in context.config.scoring.behaviour}
     if data["raised_hand"]:
         how = " (raised a hand)"
-    elif any(driver["rule"] in engagement for driver in data["drivers"]):
+    elif any(driver["kind"] != "fit" for driver in data["drivers"]):
         how = " (accumulated engagement)"
     else:
         how = " (fit alone)" if data["drivers"] else ""

@@ -158,13 +158,19 @@ def _given_encoding(path: Path, name: str) -> tuple[str, int]:
     return _text_or_refuse(path, head[skip:].decode(encoding, errors=_ERRORS), encoding, skip)
 
 
+#: The characters of text from 0x80 on that count for UTF-8 where a file does not decode: Latin-1's
+#: letters and signs, Latin Extended-A, Greek, Cyrillic, and every character of three bytes or
+#: four (CJK, punctuation, the euro...). Not the C1 controls, Latin Extended-B and IPA, nor the
+#: scripts from Armenian to NKo: what bytes of a code page make by chance (Windows-1252's É’ is
+#: U+0252, Mac Roman's ’é U+054E), nor a byte order mark, nor the stray bytes themselves
+#: (surrogates).
+_UTF8_LETTER = re.compile("[^\x00-\x9f\u0180-\u036f\u0500-\u07ff\udc80-\udcff\ufeff]")
+
+
 def _utf8(handle: BinaryIO) -> tuple[int, int]:
-    """The bytes from the handle's position to its end, read as UTF-8: how many characters of a
-    Latin text from 0x80 on they hold (those Windows-1252 has: Latin-1's letters and signs,
-    dashes, quotes, the euro, a few more letters), and how many bytes that are not UTF-8; (0, 0)
-    for a file that is UTF-8 throughout. Bytes of a code page can make a valid UTF-8 character by
-    chance (Mac Roman's ’ and é, D5 8E, are U+054E, an Armenian letter): no sign of UTF-8. The
-    whole file is weighed, in C-level passes: a decoding, and three encodings that count."""
+    """The bytes from the handle's position to its end, read as UTF-8: how many letters of text
+    from 0x80 on they hold (``_UTF8_LETTER``), and how many bytes that are not UTF-8; (0, 0) for a
+    file that is UTF-8 throughout. The whole file is weighed, in C-level passes."""
     start = handle.tell()
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
@@ -182,7 +188,7 @@ def _utf8(handle: BinaryIO) -> tuple[int, int]:
     while chunk := handle.read(_SCAN):
         text = decoder.decode(chunk)
         stray += len(chunk) - len(text.encode("utf-8", "ignore"))
-        letters += len(text.encode("cp1252", "ignore")) - len(text.encode("ascii", "ignore"))
+        letters += len(_UTF8_LETTER.findall(text))
     return letters, stray - len(decoder.decode(b"", final=True).encode("utf-8", "ignore"))
 
 
