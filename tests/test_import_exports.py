@@ -293,6 +293,14 @@ def test_without_a_telling_date_a_semicolon_file_is_day_first_and_any_other_mont
     report = imp(ws, "leads", write(ws, "us.csv", text.format(",")))
     assert (report["date_order"], report["date_order_by"]) == ("month-first", "guess")
     assert show(ws, "bea@acme.com")["created_at"] == "2026-05-11T04:00:00Z"
+    # nor is a file whose headers are in another language than English (Excel's "Unicode Text"
+    # is tab-separated in every locale), and a byte order mark is no such letter
+    spanish = "Email\tFecha de creación\r\nana@x.es\t05/11/26\r\n".encode("utf-16")
+    report = imp(ws, "leads", write(ws, "es.txt", spanish))
+    assert (report["date_order"], report["date_order_by"]) == ("day-first", "guess")
+    assert show(ws, "ana@x.es")["created_at"] == "2026-11-05T05:00:00Z"
+    report = imp(ws, "leads", write(ws, "bom.csv", "\ufeff\ufeffEmail,Created\r\nbo@x.com,05/11/26\r\n".encode()))
+    assert report["date_order"] == "month-first"
     # an ISO file never needs an order, even when one is given
     report = imp(ws, "leads", write(ws, "iso.csv", "Email,Created Date\nzed@z.com,2026-11-05\n"), "--date-order",
                  "day-first")

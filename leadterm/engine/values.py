@@ -293,7 +293,8 @@ def _whole_lines(texts: Iterable[str]) -> Iterator[str]:
         yield rest
 
 
-def date_order_of(texts: Iterable[str], delimiter: str, enough: int = 25) -> tuple[str, str]:
+def date_order_of(texts: Iterable[str], delimiter: str, headers: Sequence[str] = (),
+                  enough: int = 25) -> tuple[str, str]:
     """The order a CSV file's slashed dates are written in, from its text (given piece by piece),
     and how it was settled: ``TOLD`` by the file, or ``GUESSED``.
 
@@ -303,9 +304,10 @@ def date_order_of(texts: Iterable[str], delimiter: str, enough: int = 25) -> tup
     one order are met (a real export tells within its first rows), and the most numerous order
     wins: a stray one, a typo, is outvoted. Without a telling date, or as many of each order,
     the order is guessed: month-first (the US order, and Salesforce's and HubSpot's), unless
-    the delimiter is a semicolon: Excel writes CSV so in the locales whose decimal mark is a
-    comma, and each of those that writes dates with slashes writes the day first (France, Spain,
-    Italy, Brazil...).
+    the delimiter is a semicolon (Excel writes CSV so in the locales whose decimal mark is a
+    comma, and each of those that writes dates with slashes writes the day first: France, Spain,
+    Italy, Brazil...) or a header holds a letter beyond ASCII ("Prénom", "Fecha de creación": a
+    tool set to such a locale; the US locale's headers are English).
     """
     told = Counter({DAY_FIRST: 0, MONTH_FIRST: 0})
     for text in _whole_lines(texts):
@@ -314,7 +316,8 @@ def date_order_of(texts: Iterable[str], delimiter: str, enough: int = 25) -> tup
             break
     if told[DAY_FIRST] != told[MONTH_FIRST]:
         return told.most_common(1)[0][0], TOLD
-    return (DAY_FIRST if delimiter == ";" else MONTH_FIRST), GUESSED
+    day_first = delimiter == ";" or any(not header.lstrip("\ufeff").isascii() for header in headers)
+    return (DAY_FIRST if day_first else MONTH_FIRST), GUESSED
 
 
 #: The first and last whole seconds a datetime can hold (0001-01-01 and 9999-12-31, UTC).

@@ -128,10 +128,10 @@ class DateOrder:
             if self.given is not None:
                 self.order, self.by = self.given, "option"
             elif (original := self._original()) is not None:
-                self.order, by = date_order_of(original.texts(), original.delimiter)
+                self.order, by = date_order_of(original.texts(), original.delimiter, original.headers)
                 self.by = "original" if by == TOLD else by
             else:
-                self.order, self.by = date_order_of(self.source.texts(), self.source.delimiter)
+                self.order, self.by = date_order_of(self.source.texts(), self.source.delimiter, self.source.headers)
         return self.order
 
     def _original(self) -> CsvSource | None:
