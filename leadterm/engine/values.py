@@ -307,7 +307,8 @@ def date_order_of(texts: Iterable[str], delimiter: str, headers: Sequence[str] =
     the delimiter is a semicolon (Excel writes CSV so in the locales whose decimal mark is a
     comma, and each of those that writes dates with slashes writes the day first: France, Spain,
     Italy, Brazil...) or a header holds a letter beyond ASCII ("Prénom", "Fecha de creación": a
-    tool set to such a locale; the US locale's headers are English).
+    tool set to such a locale; the US locale's headers are English, though a form's question may
+    hold a curly apostrophe, which is no letter).
     """
     told = Counter({DAY_FIRST: 0, MONTH_FIRST: 0})
     for text in _whole_lines(texts):
@@ -316,7 +317,7 @@ def date_order_of(texts: Iterable[str], delimiter: str, headers: Sequence[str] =
             break
     if told[DAY_FIRST] != told[MONTH_FIRST]:
         return told.most_common(1)[0][0], TOLD
-    day_first = delimiter == ";" or any(not header.lstrip("\ufeff").isascii() for header in headers)
+    day_first = delimiter == ";" or any(char.isalpha() and not char.isascii() for char in "".join(headers))
     return (DAY_FIRST if day_first else MONTH_FIRST), GUESSED
 
 
