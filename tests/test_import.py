@@ -78,7 +78,7 @@ def test_bad_rows_go_to_the_rejects_file_with_line_and_reason(ws: Workspace) -> 
                                "ragged@acme.com,Ragged\n")
     report = ws.ok(f"import leads {path}", now=MONDAY_9AM)
     assert counts(report) == (6, 1, 0, 0, 5)
-    with open(report["rejects_file"], newline="", encoding="utf-8-sig") as handle:
+    with open(report["rejects_file"], newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert [(row["line"], row["reason"].split(":")[0]) for row in rows] == [
         ("3", "email"), ("4", "email"), ("5", "company_size"), ("6", "created_at"), ("7", "has 2 fields, the header has 4")]
@@ -184,7 +184,7 @@ def test_creation_times_that_repeat_are_read_as_each_would_be_alone(ws: Workspac
     path = ws.csv("dated.csv", "email,created_at\n" + "".join(rows))
     report = ws.ok(f"import leads {path}", now=MONDAY_9AM)
     assert counts(report) == (6000, 5999, 0, 0, 1)
-    with (ws.root / "dated.csv.rejects.csv").open(newline="", encoding="utf-8-sig") as handle:
+    with (ws.root / "dated.csv.rejects.csv").open(newline="", encoding="utf-8") as handle:
         assert [(row["line"], row["email"]) for row in csv.DictReader(handle)] == [("4502", "lead4500@acme.com")]
     exported = ws.root / "out.csv"
     ws.ok(f"export leads {exported}", now=MONDAY_9AM)

@@ -718,17 +718,15 @@ class RejectWriter:
 
     Its columns are ``line``, ``reason`` and the file's own; a line that could not be read as a
     row is kept whole in the first of the file's columns. Only the reader refuses rows, as it
-    meets them, so they come in line order. It is written as the file was (its delimiter: a
-    French Excel opens a semicolon file in columns), in UTF-8 with a byte order mark (which
-    spreadsheets need to read it as UTF-8), whatever the file's encoding: the file can be
-    corrected and imported again. ``own``: the file's first columns that are a rejects file's
-    own ``line`` and ``reason`` (the file is one, imported again): replaced, not kept twice.
+    meets them, so they come in line order. It is plain CSV whatever the file was (comma-separated
+    UTF-8 without a byte order mark: what a program reading it expects), and can be corrected
+    and imported again. ``own``: the file's first columns that are a rejects file's own ``line``
+    and ``reason`` (the file is one, imported again): replaced, not kept twice.
     """
 
-    def __init__(self, source: Path, headers: Sequence[str], delimiter: str = ",", own: int = 0) -> None:
+    def __init__(self, source: Path, headers: Sequence[str], own: int = 0) -> None:
         self.path = rejects_path(source)
         self.headers = list(headers)[own:]
-        self.delimiter = delimiter
         self.own = own
         self.count = 0
         self._handle: io.TextIOWrapper | None = None
@@ -737,8 +735,8 @@ class RejectWriter:
     def add(self, line: int, reason: str, values: Sequence[str] | None, raw: str = "") -> None:
         cells = list(values)[self.own:] if values is not None else [raw.rstrip("\r\n")]
         if self._writer is None:
-            self._handle = self.path.open("w", encoding="utf-8-sig", newline="")
-            self._writer = csv.writer(self._handle, delimiter=self.delimiter)
+            self._handle = self.path.open("w", encoding="utf-8", newline="")
+            self._writer = csv.writer(self._handle)
             self._writer.writerow([*REJECTS_COLUMNS, *self.headers])
         self._writer.writerow([line, reason, *cells])
         self.count += 1

@@ -259,7 +259,7 @@ def open_job(kind: str, path: Path, table: Mapping[str, Sequence[str]], required
                           ignored_columns=[*columns.ignored, *([] if keeps_extra else extra)],
                           encoding=source.encoding, not_utf8=source.not_utf8, delimiter=source.delimiter,
                           header_line=source.header_line)
-    rejects = RejectWriter(path, source.headers, source.delimiter, own)
+    rejects = RejectWriter(path, source.headers, own)
     original = path.with_name(path.name.split(".rejects.csv")[0]) if own else None  # of a rejects file's rejects too
     return Job(source, columns, rejects, report, DateOrder(source, date_order, original), progress)
 
