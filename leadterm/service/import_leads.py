@@ -435,10 +435,12 @@ def import_leads(context: Context, path: Path, mapping: Mapping[str, str] | None
             answers.append(answer)
         return email, address_as_written(written), texts, count, at, answers
 
-    # the form columns, by their place among the answers, until some row holds a value in one:
-    # those that never do (Excel's empty columns after the data, "column 3"; a CRM's column no
-    # lead filled in) are listed as ignored, not as kept
-    unanswered = list(range(len(keys)))
+    # the form columns without a header ("column 3": Excel's empty columns after the data), by
+    # their place among the answers, until some row holds a value in one: those that never do
+    # are listed as ignored, not as kept (a column with a header is listed as kept, empty or not:
+    # it is the file's own, and a later file may fill it)
+    unheaded = {name for index, name in job.columns.extra.items() if not job.source.headers[index].strip()}
+    unanswered = [at for at, key in enumerate(keys) if key in unheaded]
 
     def read_rows(send: Callable[[_Chunk], None]) -> None:
         """Read the file, sending chunks of good rows to the writer: each clean block (with the
