@@ -13,7 +13,7 @@ from typing import Any
 
 from leadterm.engine.times import UTC, InstantError, parse_instant, without_utc
 
-__all__ = ["parse_count", "parse_time", "date_order_of", "DAY_FIRST", "MONTH_FIRST", "DATE_ORDERS", "TOLD", "GUESSED", "epoch_of", "epochs_of", "spelled_epochs", "clean_text", "clean_column", "blanks_as_none", "each_distinct", "repeats", "ValueProblem", "to_spreadsheet", "from_spreadsheet", "PROTECTED_STARTS"]
+__all__ = ["parse_count", "parse_time", "date_order_of", "DAY_FIRST", "MONTH_FIRST", "DATE_ORDERS", "TOLD", "GUESSED", "epoch_of", "epochs_of", "column_epochs", "clean_text", "clean_column", "blanks_as_none", "each_distinct", "repeats", "ValueProblem", "to_spreadsheet", "from_spreadsheet", "PROTECTED_STARTS"]
 
 
 class ValueProblem(ValueError):
@@ -78,7 +78,8 @@ _NAMED_MONTH_FORMATS = (
 )
 #: Seconds since 1970 (UTC), as product analytics exports write event times (Mixpanel, Segment):
 #: 9 or 10 digits (1973 to 2286), perhaps with a fraction; or milliseconds, 12 or 13 digits.
-_EPOCH = re.compile(r"(\d{9,10})(?:\.\d+)?|(\d{12,13})(?:\.\d+)?")
+_SECONDS_DIGITS, _MILLISECONDS_DIGITS = {9, 10}, {12, 13}
+_EPOCH = re.compile(r"(\d{9,10})(?:\.\d+)?|(\d{12,13})(?:\.\d+)?")  # (the digits above)
 #: Digits, perhaps with a fraction: a count, never an ISO 8601 date-time to leadterm (``epoch_of``).
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _MONTH_NAME = re.compile(r"[A-Za-z]{3}")
@@ -343,18 +344,21 @@ def epoch_of(text: str, zone: tzinfo, what: str = "time", order: Callable[[], st
     return seconds
 
 
-def spelled_epochs(texts: list[str], zone: tzinfo, what: str, order: Callable[[], str] | None,
-                   memo: dict[str, int]) -> list[int] | None:
-    """``epoch_of`` over a column of times as spreadsheets and CRMs write them (for a column
-    ``epochs_of`` will not take), each distinct time worked out once (``memo`` keeps them from
-    column to column: a creation date repeats); None when one is not a time. A column of counts of
-    seconds or milliseconds since 1970 throughout is read in C-level passes."""
+def column_epochs(texts: list[str], zone: tzinfo, what: str, order: Callable[[], str] | None,
+                  memo: dict[str, int]) -> list[int] | None:
+    """``epoch_of`` over a column of times, in bulk where it can be: plain ISO 8601
+    (``epochs_of``), counts of seconds or milliseconds since 1970 throughout (C-level passes);
+    else each distinct time once, as spreadsheets and CRMs write them (``memo`` keeps them from
+    column to column: a creation date repeats). None when one is not a time."""
+    found = epochs_of(texts, zone)
+    if found is not None:
+        return found
     joined = "".join(texts)
     if joined.isascii() and joined.isdigit():
         lengths = set(map(len, texts))
-        if lengths <= {9, 10}:
+        if lengths <= _SECONDS_DIGITS:
             return list(map(int, texts))
-        if lengths <= {12, 13}:
+        if lengths <= _MILLISECONDS_DIGITS:
             return list(map(floordiv, map(int, texts), repeat(1000)))
     try:
         return each_distinct(texts, partial(epoch_of, zone=zone, what=what, order=order), memo)

@@ -142,17 +142,8 @@ def _given_encoding(path: Path, name: str) -> tuple[str, int]:
         else:
             skip = len(codecs.BOM_UTF8) if not encoding.startswith("utf") and head.startswith(codecs.BOM_UTF8) else 0
         handle.seek(skip)
-        done = skip
-        decoder = codecs.getincrementaldecoder(encoding)(errors=_ERRORS if encoding == "cp1252" else "strict")
-        try:
-            while chunk := handle.read(_SCAN):
-                decoder.decode(chunk)
-                done += len(chunk)
-            decoder.decode(b"", final=True)
-        except UnicodeError as error:
-            where = f" near byte {done + error.start}" if isinstance(error, UnicodeDecodeError) else ""
-            raise Invalid(f"{path}: not {name} text ({error.reason if isinstance(error, UnicodeDecodeError) else error}"
-                          f"{where})") from None
+        if (problem := _undecodable(handle, encoding, _ERRORS if encoding == "cp1252" else "strict")) is not None:
+            raise Invalid(f"{path}: not {name} text ({problem})")
     if not encoding.startswith(("utf-16", "utf-32")):
         _refuse_non_text(path, head)
     return _text_or_refuse(path, head[skip:].decode(encoding, errors=_ERRORS), encoding, skip)
@@ -172,16 +163,8 @@ def _utf8(handle: BinaryIO) -> tuple[int, int]:
     from 0x80 on they hold (``_UTF8_LETTER``), and how many bytes that are not UTF-8; (0, 0) for a
     file that is UTF-8 throughout. The whole file is weighed, in C-level passes."""
     start = handle.tell()
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        while chunk := handle.read(_SCAN):
-            if chunk.isascii() and not decoder.getstate()[0]:
-                continue  # plain ASCII, with no sequence left open before it: valid UTF-8
-            decoder.decode(chunk)
-        decoder.decode(b"", final=True)
+    if _undecodable(handle, "utf-8") is None:
         return 0, 0
-    except UnicodeDecodeError:
-        pass
     handle.seek(start)
     decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")  # a stray byte: U+DC80-U+DCFF
     letters = stray = 0  # (stray: the bytes read, less those that encode the characters that are UTF-8)
@@ -204,17 +187,31 @@ def _unicode(path: Path, handle: BinaryIO, encoding: str) -> str:
     (UTF-16: Excel's "Unicode Text" and some CRM exports; UTF-32, rarely written) and decodes
     so to its end: the codec reads the mark, takes its byte order from it, and drops it."""
     handle.seek(0)
-    decoder, done = codecs.getincrementaldecoder(encoding)(), 0
+    if (problem := _undecodable(handle, encoding)) is not None:
+        name = encoding.upper()
+        raise Invalid(f"{path}: starts with a {name} byte order mark but is not {name} text ({problem}); "
+                      "save it as CSV UTF-8")
+    return encoding
+
+
+def _undecodable(handle: BinaryIO, encoding: str, errors: str = "strict") -> str | None:
+    """Why the bytes from the handle's position to its end do not decode in ``encoding``, and at
+    which byte ("invalid start byte near byte 26"); None when they do. UTF-8 passes over a
+    megabyte of ASCII with no sequence left open before it without decoding it."""
+    decoder, done = codecs.getincrementaldecoder(encoding)(errors=errors), handle.tell()
     try:
         while chunk := handle.read(_SCAN):
+            if encoding == "utf-8" and chunk.isascii() and not decoder.getstate()[0]:
+                done += len(chunk)
+                continue
             decoder.decode(chunk)
             done += len(chunk)
         decoder.decode(b"", final=True)
     except UnicodeDecodeError as error:
-        name = encoding.upper()
-        raise Invalid(f"{path}: starts with a {name} byte order mark but is not {name} text "
-                      f"({error.reason} near byte {done + error.start}); save it as CSV UTF-8") from None
-    return encoding
+        return f"{error.reason} near byte {done + error.start}"
+    except UnicodeError as error:  # a codec that decodes nothing ("undefined")
+        return str(error)
+    return None
 
 
 def _fields(line: str, delimiter: str) -> int:

@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 from leadterm.engine.columns import EVENT_COLUMNS
 from leadterm.engine.identity import EmailError, address_as_written, normalize_email
 from leadterm.engine.values import (
-    ValueProblem, clean_column, clean_text, each_distinct, epoch_of, epochs_of, from_spreadsheet, spelled_epochs,
+    ValueProblem, clean_column, clean_text, column_epochs, each_distinct, epoch_of, from_spreadsheet,
 )
 from leadterm.service.context import Context
 from leadterm.service.csvfile import Block
@@ -210,11 +210,9 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
                 leads[index] = lead
         if not kinds_fine(columns_[type_at]):
             return None
-        epochs = epochs_of(columns_[time_at], zone)
+        epochs = column_epochs(columns_[time_at], zone, "occurred_at", job.dates, spelled)
         if epochs is None:
-            epochs = spelled_epochs(columns_[time_at], zone, "occurred_at", job.dates, spelled)
-            if epochs is None:
-                return None
+            return None
         if detail_at is None:
             return _Chunk(leads, columns_[type_at], epochs, [""] * block.count, trimmed=True)
         # the writer cleans the details unless they are trimmed already (the other columns are checked here)

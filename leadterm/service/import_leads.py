@@ -26,8 +26,8 @@ from leadterm.engine.identity import EmailError, address_as_written, normalize_e
 from leadterm.engine.lifecycle import DISQUALIFIED, LEAD
 from leadterm.engine.times import to_epoch
 from leadterm.engine.values import (
-    ValueProblem, blanks_as_none, clean_column, clean_text, each_distinct, epoch_of, epochs_of, parse_count, repeats,
-    spelled_epochs,
+    ValueProblem, blanks_as_none, clean_column, clean_text, column_epochs, each_distinct, epoch_of, parse_count,
+    repeats,
 )
 from leadterm.service.context import SYSTEM, Context
 from leadterm.service.csvfile import Block
@@ -194,6 +194,12 @@ def _merge(current: Lead, incoming: Lead, overwrite: bool) -> dict[str, Any]:
     return changes
 
 
+def _differing(one: Lead, other: Lead) -> list[str]:
+    """The fields, and ``form`` (the answers as a whole), on which two states of a lead differ."""
+    names = [name for name in DATA_FIELDS if one.get(name) != other.get(name)]
+    return names + ["form"] if (one.get("form") or {}) != (other.get("form") or {}) else names
+
+
 def _columns_of(leads: list[Lead], names: Sequence[str]) -> dict[str, list[Any]]:
     """Leads (dicts) column by column, as ``_Chunk.columns`` gives them: ``names`` and the form answers."""
     columns = {name: [lead[name] for lead in leads] for name in names}
@@ -303,16 +309,13 @@ def _merge_chunk(context: Context, overwrite: bool, chunk: list[Lead], known: di
         report["updated"] += 1
     for email, other in overwritten.items():
         current = known[email]
-        names = [name for name in DATA_FIELDS if other.get(name) != current.get(name)]
-        names += ["form"] if (other.get("form") or {}) != (current.get("form") or {}) else []
-        fresh = [name for name in names if (current["id"], name) not in kept]
+        fresh = [name for name in _differing(other, current) if (current["id"], name) not in kept]
         kept.update((current["id"], name) for name in fresh)
         report.update(f"kept.{name}" for name in fresh)
     changed: dict[str, Lead] = {}
     for email, count in rows.items():
         current, before = known[email], stored[email]
-        names = [name for name in DATA_FIELDS if current.get(name) != before.get(name)]
-        names += ["form"] if (current.get("form") or {}) != before["form"] else []
+        names = _differing(current, before)
         count_net_change(report, count, names)
         if names:
             changed[email] = current
@@ -376,8 +379,7 @@ def import_leads(context: Context, path: Path, mapping: Mapping[str, str] | None
     spelled: dict[str, int] = {}  # a creation time written as a spreadsheet writes one → its epoch
 
     def epochs(written: list[str]) -> list[int] | None:
-        found = epochs_of(written, zone)
-        return found if found is not None else spelled_epochs(written, zone, "created_at", job.dates, spelled)
+        return column_epochs(written, zone, "created_at", job.dates, spelled)
 
     def times_of(written: list[str]) -> list[int | None] | None:
         """Creation times (None when blank); None when one is not a time."""
