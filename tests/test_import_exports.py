@@ -199,6 +199,36 @@ def test_times_as_crms_show_them_with_month_names_or_a_comma_after_the_date(ws: 
                   ("open email", "2026-11-21T05:00:00Z", "Newsletter")]
 
 
+def test_dates_as_excel_formats_them_with_the_month_by_name(ws: Workspace) -> None:
+    # Excel's d-mmm-yy and dd-mmm-yyyy formats and its long date, saved as CSV as they are shown
+    text = ("Email,Date Added\nada@acme.com,20-Nov-26\nbea@beta.io,05-Nov-2026 14:30\n"
+            "cy@gamma.org,\"Friday, November 20, 2026\"\ndi@delta.com,31-Feb-2026\n")
+    report = imp(ws, "leads", write(ws, "excel.csv", text))
+    assert counts(report) == (4, 3, 0, 0, 1)
+    assert rejects(report)[0][:2] == ["5", "created_at: not a date-time: '31-Feb-2026'"]
+    assert show(ws, "ada@acme.com")["created_at"] == "2026-11-20T05:00:00Z"
+    assert show(ws, "bea@beta.io")["created_at"] == "2026-11-05T19:30:00Z"
+    assert show(ws, "cy@gamma.org")["created_at"] == "2026-11-20T05:00:00Z"
+
+
+def test_zoho_dynamics_and_hubspot_titles_and_phones_are_read_by_their_labels(ws: Workspace) -> None:
+    # Zoho calls the title "Designation", Dynamics 365 the phone "Business Phone"; HubSpot's
+    # "Mobile Phone Number" is the phone where the file has no "Phone Number" before it
+    zoho = "Email,Designation,Mobile\nada@acme.com,CTO,555-0100\n"
+    dynamics = "Email,Job Title,Business Phone,Mobile Phone\nbea@beta.io,VP Sales,555-0200,555-0201\n"
+    hubspot = "Email,Phone Number,Mobile Phone Number\ncy@gamma.org,555-0300,555-0301\ndi@delta.com,,555-0401\n"
+    assert imp(ws, "leads", write(ws, "zoho.csv", zoho))["extra_columns"] == []
+    assert imp(ws, "leads", write(ws, "dynamics.csv", dynamics))["extra_columns"] == ["Mobile Phone"]
+    assert imp(ws, "leads", write(ws, "hubspot.csv", hubspot))["extra_columns"] == ["Mobile Phone Number"]
+    assert (show(ws, "ada@acme.com")["title"], show(ws, "ada@acme.com")["phone"]) == ("CTO", "555-0100")
+    bea = show(ws, "bea@beta.io")
+    assert (bea["phone"], bea["form"]) == ("555-0200", {"Mobile Phone": "555-0201"})
+    assert show(ws, "cy@gamma.org")["phone"] == "555-0300"
+    # the first phone column is the phone, blank or not; the other is kept with the lead
+    di = show(ws, "di@delta.com")
+    assert (di["phone"], di["form"]) == (None, {"Mobile Phone Number": "555-0401"})
+
+
 def test_times_as_analytics_exports_apis_and_mac_excel_write_them(ws: Workspace) -> None:
     # product analytics (Mixpanel, Segment) export seconds or milliseconds since 1970, UTC; mail
     # and web APIs write RFC 2822; Excel for Mac's default short date has a year of two digits

@@ -42,7 +42,7 @@ LEAD_COLUMNS: dict[str, tuple[str, ...]] = {
         "Company / Account", "Société", "Entreprise", "Nom de l'entreprise", "Nom de l’entreprise", "Firma",
         "Unternehmen", "Firmenname",
     ),
-    "title": ("Job Title", "Title", "jobtitle", "Position", "Role", "Fonction", "Poste", "Intitulé du poste",
+    "title": ("Job Title", "Title", "jobtitle", "Position", "Role", "Designation", "Fonction", "Poste", "Intitulé du poste",
               "Berufsbezeichnung", "Jobtitel"),
     "industry": ("Industry", "Secteur", "Secteur d'activité", "Secteur d’activité", "Branche"),
     "company_size": (
@@ -52,7 +52,8 @@ LEAD_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "country": ("Country", "Country/Region", "Country Region", "Billing Country", "BillingCountry", "Pays",
                 "Pays/Région", "Land", "Land/Region"),
-    "phone": ("Phone", "Phone Number", "Mobile", "Mobile Phone", "MobilePhone", "mobilephone", "Telephone",
+    "phone": ("Phone", "Phone Number", "Mobile", "Mobile Phone", "MobilePhone", "mobilephone", "Mobile Phone Number",
+              "Business Phone", "Telephone",
               "First Phone", "Téléphone", "Numéro de téléphone", "Telefon", "Telefonnummer", "Mobiltelefon"),
     "source": (
         "Source", "Lead Source", "LeadSource", "Original Source", "hs_analytics_source",

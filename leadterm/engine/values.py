@@ -52,7 +52,8 @@ _NUMERIC_FORMATS = (
     "%Y/%m/%d",
 )
 #: Months by name, as CRMs show them (Marketo, HubSpot: "Nov 20, 2026 10:20 AM"; Salesforce
-#: Lightning: "Nov 20, 2026, 10:15:00 AM"), LinkedIn exports them ("20 Nov 2026") and mail and web
+#: Lightning: "Nov 20, 2026, 10:15:00 AM"), LinkedIn exports them ("20 Nov 2026"), Excel formats
+#: them ("20-Nov-26", "20-Nov-2026 10:15", "Friday, November 20, 2026") and mail and web
 #: APIs write them (RFC 2822: "Fri, 20 Nov 2026 10:15:00 GMT" or "+0100", the weekday optional); English names:
 #: nothing in leadterm sets a locale, so strptime reads the C locale's. Tried only for a value
 #: with a word of three letters in it.
@@ -71,6 +72,12 @@ _NAMED_MONTH_FORMATS = (
     "%d %B %Y",
     "%b %d %Y",
     "%B %d %Y",
+    "%d-%b-%y",
+    "%d-%b-%Y",
+    "%d-%b-%y %H:%M",
+    "%d-%b-%Y %H:%M",
+    "%d-%b-%Y %H:%M:%S",
+    "%A, %B %d, %Y",
     "%a, %d %b %Y %H:%M:%S",
     "%a, %d %b %Y %H:%M:%S %z",
     "%a, %d %b %Y %H:%M",
