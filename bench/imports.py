@@ -7,10 +7,13 @@ validation and dedupe on, each in its own process so peak memory is measured per
 the same files with the sqlite3 shell's ``.import`` into plain tables, and prints rows/s, the
 ratio (goal ≥ 0.30×) and leadterm's peak memory (goal ≤ 200 MB on the 1M-row file).
 
-Each side runs ``--repeat`` times (3), turn about, each leadterm run on the same database state
+Each side runs ``--repeat`` times (5), turn about, each leadterm run on the same database state
 (leads into a new database, events into the database the leads import left), and each side's
 best time is compared: on a shared machine whose speed swings from minute to minute, one run
-of each measures the minute more than the code. leadterm's bytecode is compiled first, as
+of each measures the minute more than the code. The development machine's speed swings within
+a second too (the same loop of Python takes 0.19 or 0.30 s, in stretches of a few hundred
+milliseconds), and a short run (the shell's 0.2 s) fits into a fast stretch more often than a
+long one, so five runs, not three; the ratio of the medians is printed beside it. leadterm's bytecode is compiled first, as
 ``pip install`` does (where PYTHONDONTWRITEBYTECODE is set, every run would compile leadterm's
 modules again: about 0.08 s).
 """
@@ -22,6 +25,7 @@ import compileall
 import csv
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -99,7 +103,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--leads", type=int, default=100_000)
     parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each side, turn about (best compared)")
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each side, turn about (best compared)")
     args = parser.parse_args()
     if shutil.which("sqlite3") is None:
         raise SystemExit("needs the sqlite3 command-line shell (apt install sqlite3)")
@@ -130,7 +134,8 @@ def main() -> None:
                   f"{theirs:10,.0f} rows/s   ratio {ours / theirs:.3f}x (goal >= 0.30x: "
                   f"{'met' if ours / theirs >= 0.30 else 'MISSED'})   peak memory {max(peaks):.0f} MB")
             print(f"        all runs: leadterm {', '.join(f'{run:.2f}' for run in walls)} s; "
-                  f"sqlite3 {', '.join(f'{run:.2f}' for run in shells)} s")
+                  f"sqlite3 {', '.join(f'{run:.2f}' for run in shells)} s; "
+                  f"ratio of the medians {statistics.median(shells) / statistics.median(walls):.3f}x")
         wall, peak, summary = run_leadterm(folder, "events", events_file)
         print(f"events again (all duplicates): {wall:.2f} s, peak memory {peak:.0f} MB")
 
