@@ -211,6 +211,27 @@ def test_dates_as_excel_formats_them_with_the_month_by_name(ws: Workspace) -> No
     assert show(ws, "cy@gamma.org")["created_at"] == "2026-11-20T05:00:00Z"
 
 
+def test_times_with_dots_are_hours_and_minutes_never_a_fraction_of_a_second(ws: Workspace) -> None:
+    # Finnish and Danish write 10.15 for 10:15, German Salesforce Lightning a comma after the
+    # date; Python's ISO 8601 reader took 2026-11-20 10.15 for 10:00:00.15, silently
+    leads = ("Email,Create Date\nada@acme.com,2026-11-20 10.15\nbea@beta.io,20.11.2026 10.15\n"
+             "cy@gamma.org,\"20.11.2026, 10:15\"\ndi@delta.com,2026-11-20T10.15Z\ned@eta.com,2026-11-20 10:15:00.5\n")
+    report = imp(ws, "leads", write(ws, "fi.csv", leads))
+    assert counts(report) == (5, 4, 0, 0, 1)
+    assert rejects(report)[0][:2] == ["5", "created_at: not a date-time: '2026-11-20T10.15Z'"]
+    for email in ("ada@acme.com", "bea@beta.io", "cy@gamma.org", "ed@eta.com"):
+        assert show(ws, email)["created_at"] == "2026-11-20T15:15:00Z"
+    # a column of them, read in bulk, and one time alone, read one by one
+    events = "".join(f"ada@acme.com,page_view,2026-11-20 10.{minute:02d},/p\n" for minute in range(10, 20))
+    report = imp(ws, "events", write(ws, "events.csv", "email,type,occurred_at,detail\n" + events))
+    assert counts(report) == (10, 10, 0, 0, 0)
+    alone = imp(ws, "events", write(ws, "one.csv", "email,type,occurred_at,detail\nbea@beta.io,webinar,2026-11-20 9.05,x\n"))
+    assert counts(alone) == (1, 1, 0, 0, 0)
+    assert [event["occurred_at"] for event in show(ws, "ada@acme.com")["events"]][:2] == [
+        "2026-11-20T15:10:00Z", "2026-11-20T15:11:00Z"]
+    assert show(ws, "bea@beta.io")["events"][0]["occurred_at"] == "2026-11-20T14:05:00Z"
+
+
 def test_zoho_dynamics_and_hubspot_titles_and_phones_are_read_by_their_labels(ws: Workspace) -> None:
     # Zoho calls the title "Designation", Dynamics 365 the phone "Business Phone"; HubSpot's
     # "Mobile Phone Number" is the phone where the file has no "Phone Number" before it

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timezone, tzinfo
 from itertools import repeat
 from operator import methodcaller
 
-__all__ = ["UTC", "parse_instant", "without_utc", "to_iso", "epoch_to_iso", "epochs_to_iso", "from_epoch", "to_epoch", "InstantError"]
+__all__ = ["UTC", "parse_instant", "early_fraction", "without_utc", "to_iso", "epoch_to_iso", "epochs_to_iso", "from_epoch", "to_epoch", "InstantError"]
 
 UTC = timezone.utc
 
@@ -21,10 +21,25 @@ class InstantError(ValueError):
     """Text that is not an ISO 8601 date or date-time."""
 
 
+#: A fraction right after a time's hour or minute (``10.15``, ``10:15,5``): Python's
+#: ``fromisoformat`` reads it as a fraction of a second (10:00:00.15), where people who write
+#: ``10.15`` (Finnish, Danish, Norwegian) mean 10:15. ``re.M``: one value a line, a column joined.
+_EARLY_FRACTION = re.compile(r"^\s*\d{4}-?\d\d-?\d\d.\d\d(?::?\d\d)?[.,]\d", re.M)
+
+
+def early_fraction(text: str) -> bool:
+    """Whether ``text`` (or one of a column's texts, joined by line breaks) is a date-time with a
+    fraction right after its hour or minute, which ``fromisoformat`` takes for one of a second.
+    Worth asking only of what it read with a fraction of a second: a fraction of zeros (``10.00``)
+    changes nothing."""
+    return _EARLY_FRACTION.search(text) is not None
+
+
 def parse_instant(text: str, zone: tzinfo) -> datetime:
     """Parse an ISO 8601 date-time (or date, meaning midnight) into UTC.
 
-    A value without an offset is local to ``zone``.
+    A value without an offset is local to ``zone``. A fraction after the hour or the minute
+    (``10.15``) is refused (``early_fraction``).
     """
     raw = text.strip()
     if not raw:
@@ -34,6 +49,8 @@ def parse_instant(text: str, zone: tzinfo) -> datetime:
             value = datetime.combine(date.fromisoformat(raw), time())
         else:
             value = datetime.fromisoformat(_utc_spelled(raw.replace(" ", "T", 1) if "T" not in raw else raw))
+            if value.microsecond and early_fraction(raw):
+                raise ValueError(raw)
     except ValueError:
         raise InstantError(
             f"expected an ISO 8601 date or date-time such as 2026-11-21T09:30:00Z, got {text!r}"

@@ -7,11 +7,11 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, tzinfo
 from functools import partial
-from itertools import repeat
-from operator import attrgetter, floordiv
+from itertools import compress, repeat
+from operator import attrgetter, floordiv, not_
 from typing import Any
 
-from leadterm.engine.times import UTC, InstantError, parse_instant, without_utc
+from leadterm.engine.times import UTC, InstantError, early_fraction, parse_instant, without_utc
 
 __all__ = ["parse_count", "parse_time", "date_order_of", "DAY_FIRST", "MONTH_FIRST", "DATE_ORDERS", "TOLD", "GUESSED", "epoch_of", "epochs_of", "column_epochs", "clean_text", "clean_column", "blanks_as_none", "each_distinct", "repeats", "ValueProblem", "to_spreadsheet", "from_spreadsheet", "PROTECTED_STARTS"]
 
@@ -39,14 +39,21 @@ _SLASHED_FORMATS = {
     for order, first in ((MONTH_FIRST, "%m/%d/"), (DAY_FIRST, "%d/%m/"))
     for digits, date in ((4, first + "%Y"), (2, first + "%y"))
 }
-#: The other numeric spellings: the German default, and the ISO order with an hour of one digit
-#: or slashes, which ISO 8601 readers refuse.
+#: The other numeric spellings: the German default (Salesforce Lightning in German: a comma
+#: after the date), times with dots (Finnish and Danish: 10.15 is 10:15), and the ISO order with
+#: an hour of one digit or slashes, which ISO 8601 readers refuse.
 _NUMERIC_FORMATS = (
     "%d.%m.%Y %H:%M:%S",
     "%d.%m.%Y %H:%M",
     "%d.%m.%Y",
+    "%d.%m.%Y, %H:%M:%S",
+    "%d.%m.%Y, %H:%M",
+    "%d.%m.%Y %H.%M.%S",
+    "%d.%m.%Y %H.%M",
     "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%d %H:%M",
+    "%Y-%m-%d %H.%M.%S",
+    "%Y-%m-%d %H.%M",
     "%Y/%m/%d %H:%M:%S",
     "%Y/%m/%d %H:%M",
     "%Y/%m/%d",
@@ -341,6 +348,8 @@ def epoch_of(text: str, zone: tzinfo, what: str = "time", order: Callable[[], st
         value = None if _NUMBER.fullmatch(text) else datetime.fromisoformat(text)
     except ValueError:
         value = None
+    if value is not None and value.microsecond and early_fraction(text):  # 10.15: parse_time reads it as 10:15
+        value = None
     if value is None:
         value = parse_time(text, zone, what, order)
     if value.tzinfo is None:
@@ -405,6 +414,12 @@ def epochs_of(texts: list[str], zone: tzinfo) -> list[int] | None:
             return None
         moments = list(map(partial(datetime.replace, tzinfo=zone), moments))
     if any(map(attrgetter("microsecond"), moments)):
+        # 10.15 read as 10:00:00.15 (then each is read by parse_time: 10:15) has a second of 0;
+        # only those are searched (C-level passes: a column of milliseconds costs about 0.6 ms
+        # a 10,000 more)
+        on_the_minute = "\n".join(compress(texts, map(not_, map(attrgetter("second"), moments))))
+        if on_the_minute and early_fraction(on_the_minute):
+            return None
         moments = list(map(partial(datetime.replace, microsecond=0), moments))
     seconds = list(map(int, map(datetime.timestamp, moments)))
     if seconds:
