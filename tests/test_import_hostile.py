@@ -13,6 +13,7 @@ import io
 import json
 import random
 import sqlite3
+import sys
 from calendar import timegm
 from pathlib import Path
 from typing import Any
@@ -1557,6 +1558,23 @@ def test_export_writes_through_a_link_keeps_permissions_streams_to_a_pipe_and_sp
         result = ws.run(["export", "leads", str(target)], now=MONDAY_9AM)
         assert result.code == 2 and f"is {what}" in result.err and "Traceback" not in result.err, result.err
     assert config.read_bytes() == before and show(ws, "ada@acme.com")["email"] == "ada@acme.com"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="/dev/stdout as Linux has it")
+def test_export_to_dev_stdout_on_a_pipe_streams_the_csv_and_says_so_on_stderr(ws: Workspace) -> None:
+    # `leadterm export leads /dev/stdout | head`: /dev/stdout is then a pipe, whose real name
+    # (/proc/self/fd/1 -> "pipe:[N]") no one can open; the summary must not end up in the CSV
+    import subprocess
+
+    add_leads(ws, [ADA, BEA], now=MONDAY_9AM)
+    for extra in ([], ["--json"]):
+        done = subprocess.run([sys.executable, "-m", "leadterm", "export", "leads", "/dev/stdout", *extra,
+                               "--config", str(ws.config_path), "--now", MONDAY_9AM],
+                              cwd=ws.root, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        rows = list(csv.DictReader(io.StringIO(done.stdout.lstrip("\ufeff"))))
+        assert sorted(row["email"] for row in rows) == ["ada@acme.com", "bea@beta.io"]
+        assert ("exported 2 leads to /dev/stdout" in done.stderr) if not extra else json.loads(done.stderr)["leads"] == 2
 
 
 def test_a_lead_shows_the_address_as_written_without_a_name_around_it_or_mailto(ws: Workspace) -> None:

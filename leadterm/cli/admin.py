@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import signal
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +46,14 @@ def _importer(kind: str) -> Any:
 #: named so that a wrong guess shows.
 _GUESSED = {"cp1252": ("Windows-1252 (Excel's CSV)", "mac_roman"),
             "mac_roman": ("Mac Roman (Excel for Mac's CSV)", "cp1252")}  # (each with the other to try)
+
+
+def _is_stdout(path: Path) -> bool:
+    """Whether ``path`` is this process's standard output (``/dev/stdout``, ``/dev/fd/1``)."""
+    try:
+        return os.path.samestat(os.stat(path), os.fstat(sys.stdout.fileno()))
+    except (OSError, ValueError, AttributeError):  # no such file, or no stdout with a descriptor
+        return False
 
 
 def _print_import(report: dict[str, Any], encoding_given: bool = False) -> None:
@@ -153,11 +163,12 @@ def register(main: click.Group) -> None:
 
         context = session(**options)
         report = run_export(context, Path(file)).as_dict()
+        aside = _is_stdout(Path(file))  # the CSV went to stdout (/dev/stdout): the summary to stderr
         if as_json:
-            emit_json(report)
+            emit_json(report, err=aside)
         else:
             leads = report["leads"]
-            echo(f"exported {leads} lead{'' if leads == 1 else 's'} to {clean(report['file'])}")
+            echo(f"exported {leads} lead{'' if leads == 1 else 's'} to {clean(report['file'])}", err=aside)
 
     @main.command()
     @json_option

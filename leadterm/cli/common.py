@@ -75,8 +75,8 @@ def session(config_path: str, database: str | None, actor: str | None, now: str 
     return open_context(config_path, database, actor, now, need_database=need_database)
 
 
-def emit_json(data: Any) -> None:
-    click.echo(visible_json(json.dumps(data, ensure_ascii=False, indent=2)))
+def emit_json(data: Any, err: bool = False) -> None:
+    click.echo(visible_json(json.dumps(data, ensure_ascii=False, indent=2)), err=err)
 
 
 def clean(value: Any) -> str:
@@ -84,8 +84,8 @@ def clean(value: Any) -> str:
     return visible(value)
 
 
-def echo(text: str = "") -> None:
-    click.echo(text)
+def echo(text: str = "", err: bool = False) -> None:
+    click.echo(text, err=err)
 
 
 def local_time(context: Context, value: datetime | None) -> str:

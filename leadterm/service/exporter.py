@@ -55,8 +55,15 @@ def export_leads(context: Context, path: Path) -> ExportReport:
     A file (or the file a symbolic link leads to) is replaced atomically, keeping its
     permissions; anything else there (``/dev/stdout``, a pipe) is written to as it is. The
     database and the config are refused: an export over either would destroy it."""
-    target = path.resolve()
-    existing = target.stat() if target.exists() else None
+    try:
+        existing: os.stat_result | None = path.stat()  # through links: /dev/stdout is a pipe, a terminal...
+    except FileNotFoundError:
+        existing = None
+    except OSError as error:
+        raise Invalid(f"{path}: cannot write ({error.strerror or error})") from error
+    # a file is replaced where it really is; anything else is written to by the name given (the
+    # real name of /dev/stdout on a pipe, /proc/self/fd/1 -> "pipe:[N]", can be opened by no one)
+    target = path if existing is not None and not stat.S_ISREG(existing.st_mode) else path.resolve()
     if existing is not None:
         if stat.S_ISDIR(existing.st_mode):
             raise Invalid(f"{path}: is a folder")
