@@ -66,6 +66,15 @@ def test_one_lead_per_email_and_reimport_fills_blanks_only(ws: Workspace) -> Non
     report = ws.ok(f"import leads {other} --overwrite", now=MONDAY_9AM)
     assert counts(report) == (1, 0, 1, 0, 0) and report["kept"] == {}
     assert ws.ok("show 1", now=MONDAY_9AM)["company"] == "Acme Corp"
+    # a new lead named twice in one file with other values: the first row's are kept, and the
+    # summary says so from the first run (as it does on the next, the lead known by then)
+    twice = ws.csv("twice.csv", "email,first_name,company,title\nbo@beta.io,Bo,Beta,\nbo@beta.io,Bob,Beta GmbH,CTO\n")
+    report = ws.ok(f"import leads {twice}", now=MONDAY_9AM)
+    assert counts(report) == (2, 1, 1, 0, 0) and report["changed"] == {"title": 1}
+    assert report["kept"] == {"company": 1, "first_name": 1}
+    assert ws.ok(f"import leads {twice}", now=MONDAY_9AM)["kept"] == {"company": 1, "first_name": 1}
+    assert (ws.ok("show bo@beta.io", now=MONDAY_9AM)["company"], ws.ok("show bo@beta.io", now=MONDAY_9AM)["title"]) == (
+        "Beta", "CTO")
 
 
 def test_bad_rows_go_to_the_rejects_file_with_line_and_reason(ws: Workspace) -> None:

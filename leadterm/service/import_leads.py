@@ -246,7 +246,7 @@ def _insert(columns: Mapping[str, Sequence[Any]], points: Sequence[int], disqual
 
 
 def _write(context: Context, overwrite: bool, keys: Sequence[str], chunk: _Chunk,
-           kept: set[tuple[int, str]]) -> Counter[str]:
+           kept: set[tuple[str, str]]) -> Counter[str]:
     """One chunk, in the pipeline's transaction (in the writer: on Linux a forked process, so it
     returns what it counted: ``inserted``, ``duplicates``, ``updated``, ``changed.FIELD``,
     ``kept.FIELD``; ``kept``: the writer's memory of what it counted as kept, ``_merge_chunk``).
@@ -268,16 +268,16 @@ def _write(context: Context, overwrite: bool, keys: Sequence[str], chunk: _Chunk
 
 
 def _merge_chunk(context: Context, overwrite: bool, chunk: list[Lead], known: dict[str, Lead],
-                 now: datetime, kept: set[tuple[int, str]]) -> Counter[str]:
+                 now: datetime, kept: set[tuple[str, str]]) -> Counter[str]:
     """A chunk lead by lead: a known email (or one met earlier in the chunk) is merged.
 
     A known lead that several rows merge into counts once, by what the rows change in all
     (``count_net_change``), even with ``overwrite``: row by row, two rows that name an email with
     different values would undo each other at every import, and revive a disqualified lead.
     Without ``overwrite``, each field that the rows would have changed with it, and did not,
-    counts once in ``kept.FIELD`` for each known lead (the summary says what ``--overwrite`` would
-    replace); ``kept`` holds the (lead, field) pairs counted so far in the import, so that a lead
-    in several chunks counts once."""
+    counts once in ``kept.FIELD`` for each lead, known or new in the chunk and named again (the
+    summary says what ``--overwrite`` would replace); ``kept`` holds the (email, field) pairs
+    counted so far in the import, so that a lead in several chunks counts once."""
     epoch = to_epoch(now)
     report: Counter[str] = Counter()
     new: dict[str, Lead] = {}
@@ -300,6 +300,9 @@ def _merge_chunk(context: Context, overwrite: bool, chunk: list[Lead], known: di
             new[email] = incoming
             report["inserted"] += 1
             continue
+        if not overwrite:  # a new lead named again in the chunk: as overwrite would leave it too
+            other = overwritten.setdefault(email, {**current, "form": dict(current["form"])})
+            other.update(_merge(other, incoming, True))
         changes = _merge(current, incoming, overwrite)
         if not changes:
             report["duplicates"] += 1
@@ -308,9 +311,9 @@ def _merge_chunk(context: Context, overwrite: bool, chunk: list[Lead], known: di
         report.update(f"changed.{name}" for name in changes)
         report["updated"] += 1
     for email, other in overwritten.items():
-        current = known[email]
-        fresh = [name for name in _differing(other, current) if (current["id"], name) not in kept]
-        kept.update((current["id"], name) for name in fresh)
+        current = known[email] if email in known else new[email]
+        fresh = [name for name in _differing(other, current) if (email, name) not in kept]
+        kept.update((email, name) for name in fresh)
         report.update(f"kept.{name}" for name in fresh)
     changed: dict[str, Lead] = {}
     for email, count in rows.items():
@@ -469,7 +472,7 @@ def import_leads(context: Context, path: Path, mapping: Mapping[str, str] | None
             send(chunk.stored(context, keys))
 
     with job.running():
-        kept: set[tuple[int, str]] = set()  # in the writer: the (lead, field) pairs kept so far (_merge_chunk)
+        kept: set[tuple[str, str]] = set()  # in the writer: the (email, field) pairs kept so far (_merge_chunk)
         with Pipeline(lambda chunk: _write(context, overwrite, keys, chunk, kept), process=True,
                       own_references=True) as pipe:
             read_rows(pipe.send)
