@@ -199,6 +199,21 @@ def test_times_as_crms_show_them_with_month_names_or_a_comma_after_the_date(ws: 
                   ("open email", "2026-11-21T05:00:00Z", "Newsletter")]
 
 
+def test_outlook_contacts_title_is_the_job_title_not_the_salutation(ws: Workspace) -> None:
+    # Outlook's contacts export (its column order): "Title" is Dr. or Ms., "Job Title" the job,
+    # where a Salesforce "Title" alone is the job
+    header = ('"First Name","Middle Name","Last Name","Title","Suffix","E-mail Address","Home Phone",'
+              '"Business Phone","Mobile Phone","Job Title","Department","Company","Business Country/Region","Notes"')
+    row = '"Ada","","Lovelace","Dr.","","ada@acme.com","555-0100","555-0200","555-0300","CTO","R&D","Acme","UK",""'
+    report = imp(ws, "leads", write(ws, "contacts.csv", f"{header}\r\n{row}\r\n"))
+    assert report["extra_columns"] == ["Middle Name", "Title", "Suffix", "Home Phone", "Mobile Phone", "Department", "Notes"]
+    ada = show(ws, "ada@acme.com")
+    assert (ada["title"], ada["phone"], ada["company"], ada["country"]) == ("CTO", "555-0200", "Acme", "UK")
+    assert ada["form"]["Title"] == "Dr."
+    imp(ws, "leads", write(ws, "salesforce.csv", "Email,Title\nbea@beta.io,VP Sales\n"))
+    assert show(ws, "bea@beta.io")["title"] == "VP Sales"
+
+
 def test_dates_as_excel_formats_them_with_the_month_by_name(ws: Workspace) -> None:
     # Excel's d-mmm-yy and dd-mmm-yyyy formats and its long date, saved as CSV as they are shown
     text = ("Email,Date Added\nada@acme.com,20-Nov-26\nbea@beta.io,05-Nov-2026 14:30\n"

@@ -50,7 +50,8 @@ LEAD_COLUMNS: dict[str, tuple[str, ...]] = {
         "Employee Count", "Headcount", "No. of Employees", "# Employees", "Effectif", "Nombre d'employés",
         "Nombre d’employés", "Mitarbeiter", "Mitarbeiteranzahl", "Anzahl Mitarbeiter", "Anzahl der Mitarbeiter",
     ),
-    "country": ("Country", "Country/Region", "Country Region", "Billing Country", "BillingCountry", "Pays",
+    "country": ("Country", "Country/Region", "Country Region", "Billing Country", "BillingCountry",
+                "Business Country/Region", "Pays",
                 "Pays/Région", "Land", "Land/Region"),
     "phone": ("Phone", "Phone Number", "Mobile", "Mobile Phone", "MobilePhone", "mobilephone", "Mobile Phone Number",
               "Business Phone", "Telephone",
@@ -77,6 +78,11 @@ ACCOUNT_COLUMNS: dict[str, tuple[str, ...]] = {
     "name": ("Name", "Company", "Company Name", "Account Name"),
     "owner": ("Owner", "Account Owner", "Contact Owner", "Owner Handle", "Rep"),
 }
+
+
+#: Headers that name their field only in a file with no other name for it: Outlook's contacts
+#: export has "Title" (Dr., Ms.) as well as "Job Title", where Salesforce's "Title" is the job.
+_WEAK = {"title": "title"}  # header key → field
 
 
 class ColumnError(ValueError):
@@ -124,6 +130,7 @@ def map_columns(
     skipped = {header_key(name) for name in ignore}
     # a field --map gives to a column is not also taken by an alias match elsewhere in the header
     claimed = {field for key, field in forced.items() if field != "-" and key in present}
+    named = {aliases[key] for key in present if key in aliases and _WEAK.get(key) != aliases[key]}
     fields: dict[int, str] = {}
     extra: dict[int, str] = {}
     ignored: list[str] = []
@@ -139,7 +146,8 @@ def map_columns(
         if key in forced and key not in mapped:
             field = forced[key]
             mapped.add(key)
-        if field is None and (field := aliases.get(key)) in claimed:
+        if field is None and (field := aliases.get(key)) is not None and (
+                field in claimed or (_WEAK.get(key) == field and field in named)):
             field = None
         if field == "-" or (field is None and key in skipped):
             ignored.append(header.strip())
