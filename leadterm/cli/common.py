@@ -18,7 +18,7 @@ import click
 
 from leadterm.engine.text import visible, visible_json
 from leadterm.service.context import Context, open_context
-from leadterm.service.errors import Invalid, Refused
+from leadterm.service.errors import Invalid, Refused, Unfinished
 
 __all__ = ["common_options", "json_option", "session", "emit_json", "clean", "fail", "local_time", "echo"]
 
@@ -52,7 +52,7 @@ def fail(message: str, code: int) -> None:
 
 
 def handle_errors(function: F) -> F:
-    """Refused → exit 1, Invalid → exit 2, each with its one-line reason on stderr; Ctrl-C →
+    """Refused and Unfinished → exit 1, Invalid → exit 2, each with its one-line reason on stderr; Ctrl-C →
     exit 130, as a shell reports a command SIGINT ended (click's own "Aborted!" exits 1, the
     code of a refused action)."""
 
@@ -60,7 +60,7 @@ def handle_errors(function: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return function(*args, **kwargs)
-        except Refused as error:
+        except (Refused, Unfinished) as error:
             fail(str(error), 1)
         except Invalid as error:
             fail(str(error), 2)

@@ -1,8 +1,8 @@
-"""What front ends turn into exit codes: Refused → 1, Invalid → 2."""
+"""What front ends turn into exit codes: Refused → 1, Unfinished → 1, Invalid → 2."""
 
 from __future__ import annotations
 
-__all__ = ["Refused", "Invalid"]
+__all__ = ["Refused", "Invalid", "Unfinished"]
 
 
 class Refused(Exception):
@@ -11,3 +11,9 @@ class Refused(Exception):
 
 class Invalid(Exception):
     """Bad usage or input: a bad value, an invalid config or file (exit 2)."""
+
+
+class Unfinished(Exception):
+    """A command that could not finish for a reason outside it (a process of its killed, the disk
+    full, the database locked too long): what it had committed is kept, the rest rolled back,
+    and running it again finishes it (exit 1)."""

@@ -34,8 +34,8 @@ from leadterm.engine.columns import ColumnError, ColumnMap, header_key, map_colu
 from leadterm.engine.identity import is_email
 from leadterm.engine.values import TOLD, date_order_of
 from leadterm.service.csvfile import REJECTS_COLUMNS, Block, CsvSource, RejectWriter, count_values
-from leadterm.service.errors import Invalid
-from leadterm.store import Checkpoints, checkpoints_aside, forget_inherited_connection, thread_connection, write
+from leadterm.service.errors import Invalid, Unfinished
+from leadterm.store import OPERATIONAL_ERRORS, Checkpoints, checkpoints_aside, forget_inherited_connection, thread_connection, write
 
 __all__ = ["ImportReport", "Progress", "Job", "DateOrder", "open_job", "Pipeline", "run_pipeline", "email_in_column", "count_net_change", "wrong_width", "pack_texts", "unpack", "CHUNK", "PROGRESS_EVERY"]
 
@@ -198,11 +198,18 @@ class Job(Generic[T]):
     @contextmanager
     def running(self) -> Iterator[ImportReport]:
         """Around the import's work: however it ends, the rejects file is closed with every row
-        refused so far; only an import that finished shows its progress at 100%."""
+        refused so far; only an import that finished shows its progress at 100%. What stops it
+        from outside (its writer process killed, the disk full, the database locked too long, the
+        file gone) is ``Unfinished``, which says so and that running it again finishes it."""
         completed = False
         try:
             yield self.report
             completed = True
+        except (OSError, *OPERATIONAL_ERRORS, WriterLost) as error:
+            if (why := _stopped_by(error)) is None:
+                raise
+            raise Unfinished(f"{self.source.path}: the import stopped: {why}; what it had committed is kept: "
+                             "run the same command again to finish it") from error
         finally:
             self._finish(completed)
 
@@ -215,6 +222,24 @@ class Job(Generic[T]):
         report.seconds = round(time.perf_counter() - self.started, 3)
         if completed and self.progress is not None:
             self.progress(report.read, self.source.size, self.source.size)
+
+
+class WriterLost(RuntimeError):
+    """An import's writer process ended without a word: killed, by hand or for want of memory."""
+
+
+#: What SQLite says when something outside the import stops it (not a fault of leadterm's)
+_OUTSIDE = ("database or disk is full", "disk I/O error", "database is locked", "readonly database",
+            "unable to open database file")
+
+
+def _stopped_by(error: BaseException) -> str | None:
+    """Why ``error`` stopped an import from outside, or None when it is a fault to report whole."""
+    if isinstance(error, OSError):
+        return error.strerror or str(error)
+    if isinstance(error, OPERATIONAL_ERRORS):
+        return str(error) if any(text in str(error) for text in _OUTSIDE) else None
+    return str(error)
 
 
 def open_job(kind: str, path: Path, table: Mapping[str, Sequence[str]], required: Sequence[str],
@@ -475,7 +500,7 @@ class Pipeline(Generic[C]):
                     self.failure.append(outcome[1])
         except (OSError, EOFError):
             if not self.failure:
-                self.failure.append(RuntimeError("the import's writer process ended unexpectedly"))
+                self.failure.append(WriterLost("its writer process ended unexpectedly (killed, or out of memory)"))
         if self.failure:
             while self._next() is not None:  # so the sender never blocks on a full queue
                 pass

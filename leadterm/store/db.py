@@ -13,6 +13,7 @@ from pathlib import Path
 
 from peewee import DatabaseError as PeeweeDatabaseError
 from peewee import IntegrityError as PeeweeIntegrityError
+from peewee import OperationalError as PeeweeOperationalError
 from peewee import DatabaseProxy, SqliteDatabase
 
 from leadterm.store.schema import MIGRATIONS, SCHEMA_VERSION
@@ -45,6 +46,11 @@ _PRAGMAS = {
     "temp_store": "memory",
 }
 BUSY_TIMEOUT_SECONDS = 15
+
+
+#: What SQLite raises when the database cannot be written or read just now (disk full, locked,
+#: an I/O error), as sqlite3 raises it and as peewee wraps it
+OPERATIONAL_ERRORS = (sqlite3.OperationalError, PeeweeOperationalError)
 
 
 class StoreError(Exception):
