@@ -448,9 +448,28 @@ def kill_then_finish(victim: Workspace, db: Path, kind: str, path: Path, table: 
                      want: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     """Kill the import again and again, then run the same command to the end: it must read and
     reject what the uninterrupted run did and leave the same database. Returns the rows there
-    before the last run, and its report."""
+    before the last run, and its report.
+
+    The kill moments come from the reference run's commits; when the machine ran that one in a
+    slower minute than the drill (a busy host), the drill's runs end before their kills. Then
+    the yardstick is measured again, on a copy of the database as it was before the import, and
+    the drill starts over from that state (twice at most)."""
+    start = victim.root / "before-the-import.db"
+    if db.exists():
+        shutil.copyfile(db, start)  # (closed by the last leadterm run: no WAL beside it)
     drill = kill_repeatedly(victim, db, kind, path, table, timeline, rng)
-    assert_interruptions_were_real(drill)
+    for _ in range(2):
+        if not interruptions_missing(drill):
+            break
+        yardstick = victim.root / "yardstick.db"
+        for target in (db, yardstick):
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{target}{suffix}").unlink(missing_ok=True)
+            if start.exists():
+                shutil.copyfile(start, target)
+        timeline = watched_import(victim, yardstick, kind, path, table)
+        drill = kill_repeatedly(victim, db, kind, path, table, timeline, rng)
+    assert not interruptions_missing(drill), interruptions_missing(drill)
     before = drill.kills[-1].rows
     got_report = import_json(victim, db, kind, path)  # the same command, to the end
     assert got_report["read"] == want_report["read"] and got_report["rejected"] == want_report["rejected"]
@@ -459,10 +478,15 @@ def kill_then_finish(victim: Workspace, db: Path, kind: str, path: Path, table: 
     return before, got_report
 
 
-def assert_interruptions_were_real(drill: Drill) -> None:
-    assert len(drill.killed) >= 5, f"only {len(drill.killed)} runs were killed: {drill.describe()}"
-    assert len(drill.partial) >= 2, f"only {len(drill.partial)} kills left a partial import: {drill.describe()}"
-    assert drill.progressed, f"no killed run had committed anything of its own: {drill.describe()}"
+def interruptions_missing(drill: Drill) -> str | None:
+    """What the drill lacked to prove anything (None: enough kills, and kills mid-import)."""
+    if len(drill.killed) < 5:
+        return f"only {len(drill.killed)} runs were killed: {drill.describe()}"
+    if len(drill.partial) < 2:
+        return f"only {len(drill.partial)} kills left a partial import: {drill.describe()}"
+    if not drill.progressed:
+        return f"no killed run had committed anything of its own: {drill.describe()}"
+    return None
 
 
 def test_leads_import_killed_again_and_again_ends_as_an_uninterrupted_one(
