@@ -39,8 +39,10 @@ def test_map_overrides_a_column(ws: Workspace) -> None:
     path = ws.csv("odd.csv", "Contact,Org\ncy@gamma.org,Gamma\n")
     missing = ws.run(f"import leads {path} --json", now=MONDAY_9AM)
     assert missing.code == 2 and "no email column" in missing.err
-    report = ws.ok(["import", "leads", str(path), "--map", "Contact=email", "--map", "Org=company"], now=MONDAY_9AM)
-    assert counts(report) == (1, 1, 0, 0, 0)
+    report = ws.ok(["import", "leads", str(path), "--map", "Contact=EMAIL", "--map", "Org= Company"], now=MONDAY_9AM)
+    assert counts(report) == (1, 1, 0, 0, 0)  # a field in any case, spaces around it aside
+    unknown = ws.run(["import", "leads", str(path), "--map", "Contact=Mail"], now=MONDAY_9AM)
+    assert unknown.code == 2 and "--map names unknown field 'Mail'" in unknown.err
     assert ws.ok("show cy@gamma.org", now=MONDAY_9AM)["company"] == "Gamma"
 
 

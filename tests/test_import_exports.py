@@ -224,6 +224,12 @@ def test_dates_as_excel_formats_them_with_the_month_by_name(ws: Workspace) -> No
     assert show(ws, "ada@acme.com")["created_at"] == "2026-11-20T05:00:00Z"
     assert show(ws, "bea@beta.io")["created_at"] == "2026-11-05T19:30:00Z"
     assert show(ws, "cy@gamma.org")["created_at"] == "2026-11-20T05:00:00Z"
+    # and as Apple's apps, other spreadsheets and German Excel with a year of two digits write them
+    text = ("Email,Date Added\ned@eta.com,\"Nov 20, 2026 at 10:15 AM\"\nfay@phi.io,Nov 20 2026 10:15 AM\n"
+            "gus@chi.de,20 November 2026 10:15\nhal@psi.de,20.11.26 10:15\n")
+    assert counts(imp(ws, "leads", write(ws, "apple.csv", text))) == (4, 4, 0, 0, 0)
+    assert {show(ws, email)["created_at"] for email in ("ed@eta.com", "fay@phi.io", "gus@chi.de", "hal@psi.de")} == {
+        "2026-11-20T15:15:00Z"}
 
 
 def test_times_with_dots_are_hours_and_minutes_never_a_fraction_of_a_second(ws: Workspace) -> None:

@@ -117,8 +117,8 @@ def map_columns(
     (a rejects file's own ``line`` and ``reason``), and a column without a header is numbered
     from after them, as in the file they came from."""
     aliases = _aliases(table)
-    forced = {header_key(header): field for header, field in (overrides or {}).items()}
-    unknown_forced = [field for field in forced.values() if field not in table and field != "-"]
+    forced = {header_key(header): field.strip().lower() for header, field in (overrides or {}).items()}  # EMAIL is email
+    unknown_forced = [field for field in (overrides or {}).values() if field.strip().lower() not in (*table, "-")]
     if unknown_forced:
         raise ColumnError(
             f"--map names unknown field {unknown_forced[0]!r} (fields: {', '.join(table)}; '-' skips a column)"

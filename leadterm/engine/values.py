@@ -46,6 +46,8 @@ _NUMERIC_FORMATS = (
     "%d.%m.%Y %H:%M:%S",
     "%d.%m.%Y %H:%M",
     "%d.%m.%Y",
+    "%d.%m.%y %H:%M",
+    "%d.%m.%y",
     "%d.%m.%Y, %H:%M:%S",
     "%d.%m.%Y, %H:%M",
     "%d.%m.%Y %H.%M.%S",
@@ -60,7 +62,8 @@ _NUMERIC_FORMATS = (
 )
 #: Months by name, as CRMs show them (Marketo, HubSpot: "Nov 20, 2026 10:20 AM"; Salesforce
 #: Lightning: "Nov 20, 2026, 10:15:00 AM"), LinkedIn exports them ("20 Nov 2026"), Excel formats
-#: them ("20-Nov-26", "20-Nov-2026 10:15", "Friday, November 20, 2026") and mail and web
+#: them ("20-Nov-26", "20-Nov-2026 10:15", "Friday, November 20, 2026"), Apple's apps too ("Nov 20,
+#: 2026 at 10:15 AM"), and mail and web
 #: APIs write them (RFC 2822: "Fri, 20 Nov 2026 10:15:00 GMT" or "+0100", the weekday optional); English names:
 #: nothing in leadterm sets a locale, so strptime reads the C locale's. Tried only for a value
 #: with a word of three letters in it.
@@ -77,8 +80,12 @@ _NAMED_MONTH_FORMATS = (
     "%d %b %Y %H:%M",
     "%d %b %Y",
     "%d %B %Y",
+    "%b %d %Y %I:%M %p",
     "%b %d %Y",
     "%B %d %Y",
+    "%d %B %Y %H:%M",
+    "%b %d, %Y at %I:%M %p",
+    "%B %d, %Y at %I:%M %p",
     "%d-%b-%y",
     "%d-%b-%Y",
     "%d-%b-%y %H:%M",
