@@ -513,7 +513,8 @@ def test_a_german_excel_file_reads_its_grouped_sizes_and_dotted_dates(ws: Worksp
     ("1,200", 1200), ("1.200", 1200), ("1 200", 1200), ("1\u00a0200", 1200), ("1\u202f200", 1200),
     ("1'200", 1200), ("1\u2019200", 1200), ("1,200.0", 1200), ("1.200,00", 1200), ("1200.0", 1200),
     ("1,20,000", 120000), ("12.345.678", 12345678), ("1.001-5.000", 1001), ("10,000+", 10000),
-    ("250 employees", 250),
+    ("250 employees", 250), ("5k", 5000), ("1.5K", 1500), ("1,5k", 1500), ("10k+", 10000), ("1K-5K", 1000),
+    ("Self-employed", 1),
 ])
 def test_company_sizes_grouped_as_locales_write_them(ws: Workspace, written: str, count: int) -> None:
     imp(ws, "leads", write(ws, "sizes.csv", lines("email,company_size", f'a@x.com,"{written}"')))
@@ -530,7 +531,8 @@ def test_company_sizes_a_locale_would_read_otherwise_are_rejects_that_say_so(ws:
     assert [row[:2] for row in rejects(report)] == [["2", f"company_size: {reason}"]]
 
 
-@pytest.mark.parametrize("written", ["1.5", "1,2", "1,200,0", "1.000.000.0", "12,345.678", "1,2,000", "-5"])
+@pytest.mark.parametrize("written", ["1.5", "1,2", "1,200,0", "1.000.000.0", "12,345.678", "1,2,000", "-5", "5kk", "k",
+                                     "1.5.5k"])
 def test_company_sizes_that_are_no_whole_count_are_rejects(ws: Workspace, written: str) -> None:
     report = imp(ws, "leads", write(ws, "sizes.csv", lines("email,company_size", f'a@x.com,"{written}"')))
     assert [row[:2] for row in rejects(report)] == [["2", f"company_size: not a whole number: {written!r}"]]

@@ -185,13 +185,24 @@ _POINT_THOUSAND = re.compile(r"\d{1,3}\.000")
 _SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " "})  # no-break and thin spaces
 
 
+#: Thousands as lead forms and list vendors write a size: 5k, 1.5k, a band 1K-5K (its lower bound)
+_THOUSANDS = re.compile(r"(\d{1,3}(?:[.,]\d{1,3})?)\s*k(?:\s*(?:-|\u2013|to)\s*\d{1,3}(?:[.,]\d{1,3})?\s*k)?")
+#: A company of one, as LinkedIn's lead forms and CRMs' size pick lists name it
+_ALONE = frozenset({"self-employed", "self employed", "myself only", "just me"})
+
+
 def parse_count(text: str, what: str = "number") -> int:
     """A whole count such as a company size: ``250``, ``1,200`` (or ``1.200``, ``1 200``,
     ``1'200``, as locales group digits), ``1200.0``, a range ``51-200`` (its lower bound, as CRMs
-    export size bands) or ``10000+``."""
+    export size bands), ``10000+``, thousands (``5k``, ``1.5k``, ``1K-5K``) or a company of one
+    (``Self-employed``)."""
     raw = text.strip()
     cleaned = raw.translate(_SPACES).lower().removesuffix("employees").strip()
     cleaned = cleaned.rstrip("+").strip()
+    if cleaned in _ALONE:
+        return 1
+    if thousands := _THOUSANDS.fullmatch(cleaned):
+        return round(float(thousands.group(1).replace(",", ".")) * 1000)
     if band := _BAND.fullmatch(cleaned):
         cleaned = band.group(1).strip()
     whole = _WHOLE.fullmatch(cleaned)
