@@ -260,11 +260,14 @@ def test_a_fully_quoted_export_comes_in_blocks(tmp_path: Path) -> None:
     assert all(batch.columns[2][0] == "" and batch.trimmed([2]) and batch.trimmed([0, 2]) for batch in batches)
     assert Block(2, [["a", ""], ["", ""], ["", "b"]], 2).trimmed([0]) and Block(2, [["a", ""], ["", ""], ["", "b"]], 2).trimmed()
     assert not Block(2, [["a", " "], ["", ""]], 2).trimmed([0]) and Block(2, [["a", " "], ["", ""]], 2).trimmed([1])
+    # a ' after a ';' is cleaning's only before a formula start or a ' (so "a;'b" needs none)
+    assert Block(2, [["a;'b", "a;'"], ["x", ""]], 2).trimmed() and not Block(2, [["x", "a;'=b"], ["", ""]], 2).trimmed([0])
 
 
 def test_a_field_that_cleaning_changes_anywhere_in_a_block_makes_it_untrimmed(tmp_path: Path) -> None:
     path = tmp_path / "file.csv"
-    for field in ["'=SUM(A1)", "'+1 555 0100", "''quoted", " lead", "lead ", "\xa0x", "x\u3000", "\x85"]:
+    for field in ["'=SUM(A1)", "'+1 555 0100", "''quoted", " lead", "lead ", "\xa0x", "x\u3000", "\x85",
+                  "x;'=cmd", "a;''b", "a;'@", ";'-"]:  # (an export's ' after a ';' before a formula start or a ')
         for row, column, quoting in product([0, 14, 29], [0, 1, 2], [csv.QUOTE_MINIMAL, csv.QUOTE_ALL]):
             rows = [[f"a{i}@x.com", "page_view", f"/p{i}"] for i in range(30)]
             rows[row][column] = field

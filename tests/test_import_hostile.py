@@ -15,6 +15,7 @@ import random
 import sqlite3
 import sys
 from calendar import timegm
+from itertools import product
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +24,12 @@ import pytest
 from conftest import ADA, BEA, CY, MONDAY_9AM, Workspace, add_events, add_leads, demo_request
 
 from leadterm.engine.identity import normalize_email
-from leadterm.engine.values import from_spreadsheet, to_spreadsheet
+from leadterm.engine.values import clean_column, clean_text, from_spreadsheet, spreadsheet_protected, to_spreadsheet
 
 #: The longest field a row may have (README/csvfile: 131,072 characters).
 MAX_FIELD = 131_072
+#: What starts a formula in a spreadsheet's cell (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 #: The handoff's own columns an export writes and an import of that export does not keep.
 COMPUTED = ["id", "stage", "stage_reason", "owner", "score", "tier", "mql_at", "assigned_at", "accepted_at",
             "first_touch_at", "route_deadline", "accept_deadline", "first_touch_deadline", "escalation_level",
@@ -1023,6 +1026,138 @@ def test_spreadsheet_protection_covers_every_formula_start_and_reverses_exactly(
         assert from_spreadsheet(protected) == value
     for value in ("plain", "02134", "a=b", "x-y", ""):
         assert to_spreadsheet(value) == value and from_spreadsheet(value) == value
+
+
+def _semicolon_locale_cells(text: str) -> list[str]:
+    """The cells Excel makes of a comma-separated file in a locale whose list separator is ';'
+    (German, French, Dutch...): it splits every line at every ';', quoted or not. Only the
+    cells that begin after a ';' are given (the others are the file's own fields' starts)."""
+    return [cell for line in text.splitlines() for cell in line.split(";")[1:]]
+
+
+def test_export_protects_what_follows_a_semicolon_where_excel_splits_a_cell(ws: Workspace, make_ws: Any) -> None:
+    # a user trial: a note from a file, one CSV field, opened as three cells in German Excel,
+    # the middle one a live formula; a ' after the ';' makes it text, and the import takes it out
+    path = write(ws, "semi.csv", "Email,First Name,Notes\r\nsemi@x.io,Semi,x;=cmd|' /C calc'!A0;y\r\n")
+    assert counts(imp(ws, "leads", path)) == (1, 1, 0, 0, 0)
+    assert show(ws, "semi@x.io")["form"] == {"Notes": "x;=cmd|' /C calc'!A0;y"}
+    out = ws.root / "export.csv"
+    ws.ok(["export", "leads", str(out)], now=MONDAY_9AM)
+    text = out.read_bytes().decode("utf-8-sig")
+    header, row = list(csv.reader(io.StringIO(text, newline="")))
+    assert dict(zip(header, row))["form.Notes"] == "x;'=cmd|' /C calc'!A0;y"
+    assert [cell for cell in _semicolon_locale_cells(text) if cell.startswith(FORMULA_STARTS)] == []
+    fresh = make_ws("fresh")
+    assert counts(imp(fresh, "leads", out)) == (1, 1, 0, 0, 0)
+    assert fresh.ok(["show", "semi@x.io"], now=MONDAY_9AM)["form"] == {"Notes": "x;=cmd|' /C calc'!A0;y"}
+
+
+#: Values as a file writes them, and as the import stores them: a ' after a ';' before a formula
+#: start or a ' is taken out (as an export writes it), any other stays.
+_SEMICOLON_VALUES = {
+    "x;=cmd|' /C calc'!A0;y": "x;=cmd|' /C calc'!A0;y",
+    "a;'b": "a;'b",
+    "a;''=b": "a;'=b",
+    ";=": ";=",
+    "a;": "a;",
+    "a;'": "a;'",
+    "a;''": "a;'",
+    "x;=1;+2;-3;@4;y;": "x;=1;+2;-3;@4;y;",
+    "=1;=2": "=1;=2",
+    "@at;@b": "@at;@b",
+    "tab;\there": "tab;\there",
+    "line;\n=two": "line;\n=two",
+    "x;'=y": "x;=y",
+    ";;'@": ";;@",
+    "'=a;'=b": "=a;=b",
+    "a;b; c": "a;b; c",
+}
+
+
+def test_an_export_with_semicolons_reads_back_unchanged_and_exports_byte_for_byte_again(
+        ws: Workspace, make_ws: Any) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["email", "first_name", "title", "Notes"])
+    written = list(_SEMICOLON_VALUES)
+    writer.writerows([f"r{index}@x.io", value, "CTO", value] for index, value in enumerate(written))
+    assert counts(imp(ws, "leads", write(ws, "semi.csv", buffer.getvalue()))) == (len(written),) * 2 + (0, 0, 0)
+    for index, value in enumerate(written):
+        lead = show(ws, f"r{index}@x.io")
+        assert (lead["first_name"], lead["form"]["Notes"]) == (_SEMICOLON_VALUES[value],) * 2, value
+    out = ws.root / "export.csv"
+    ws.ok(["export", "leads", str(out)], now=MONDAY_9AM)
+    text = out.read_bytes().decode("utf-8-sig")
+    assert [cell for cell in _semicolon_locale_cells(text) if cell.startswith(FORMULA_STARTS)] == []
+    header, *body = list(csv.reader(io.StringIO(text, newline="")))
+    notes = [dict(zip(header, row))["form.Notes"] for row in body]
+    assert notes[:7] == ["x;'=cmd|' /C calc'!A0;y", "a;''b", "a;''=b", ";'=", "a;", "a;''", "a;''"]
+    assert notes[7:] == ["x;'=1;'+2;'-3;'@4;y;", "'=1;'=2", "'@at;'@b", "tab;'\there", "line;'\n=two", "x;'=y",
+                         ";;'@", "'=a;'=b", "a;b; c"]
+    fresh = make_ws("fresh")
+    assert counts(imp(fresh, "leads", out)) == (len(written),) * 2 + (0, 0, 0)
+    for index, value in enumerate(written):
+        lead = fresh.ok(["show", f"r{index}@x.io"], now=MONDAY_9AM)
+        assert (lead["first_name"], lead["form"]["Notes"]) == (_SEMICOLON_VALUES[value],) * 2, value
+    again = fresh.root / "again.csv"
+    fresh.ok(["export", "leads", str(again)], now=MONDAY_9AM)
+    assert again.read_bytes() == out.read_bytes()
+
+
+def test_protection_after_semicolons_reverses_exactly_for_any_value() -> None:
+    # every string of up to 4 characters of these, and random longer ones
+    alphabet = ";'=+-@ab\t\n"
+    rng = random.Random(20261123)
+    values = ["".join(chars) for size in range(5) for chars in product(alphabet, repeat=size)]
+    values += ["".join(rng.choices(alphabet, k=rng.randint(5, 20))) for _ in range(20_000)]
+    for value in values:
+        protected = to_spreadsheet(value)
+        assert from_spreadsheet(protected) == value, (value, protected)
+        assert to_spreadsheet(from_spreadsheet(protected)) == protected, (value, protected)
+        # no cell of it starts a formula, wherever a spreadsheet splits it at ';'
+        assert not any(cell.startswith(FORMULA_STARTS) for cell in protected.split(";")), (value, protected)
+        assert spreadsheet_protected([value]) == (protected != value), value
+    protected = list(map(to_spreadsheet, values))
+    assert clean_column(protected) == [clean_text(value) or "" for value in protected]
+    # a column as the exporter sees it: one value that needs a ' after a ';' among plain ones
+    assert spreadsheet_protected(["plain;", "ok", "a;=b"]) and not spreadsheet_protected(["plain;", "x", "a;b"])
+
+
+def test_a_clean_block_with_a_semicolon_protected_value_is_unprotected_too(ws: Workspace) -> None:
+    # thousands of plain rows, read column by column; the one ' an export put after a ';' is
+    # taken out as on the careful path (in import leads, and in the details of import events)
+    rows = [f"u{index}@x.com,F{index},n{index}" for index in range(12_000)]
+    rows[6_000] = "u6000@x.com,a;''b,x;'=cmd|' /C calc'!A0;y"
+    rows[6_001] = "u6001@x.com,a;'b,a;'"
+    path = write(ws, "many.csv", lines("email,first_name,Notes", *rows))
+    assert counts(imp(ws, "leads", path)) == (12_000, 12_000, 0, 0, 0)
+    lead = show(ws, "u6000@x.com")
+    assert (lead["first_name"], lead["form"]) == ("a;'b", {"Notes": "x;=cmd|' /C calc'!A0;y"})
+    lead = show(ws, "u6001@x.com")
+    assert (lead["first_name"], lead["form"]) == ("a;'b", {"Notes": "a;'"})
+    assert show(ws, "u5999@x.com")["first_name"] == "F5999"
+    events = [f"u{index % 50}@x.com,page_view,2026-11-20T10:00:00Z,/p{index}" for index in range(6_000)]
+    events[3_000] = "u0@x.com,page_view,2026-11-20T10:00:00Z,q;'=HYPERLINK(1)"
+    events[3_001] = "u0@x.com,Page;'-View,2026-11-20T10:00:00Z,q;''b"
+    assert imp(ws, "events", write(ws, "events.csv", lines("email,type,occurred_at,detail", *events)))["inserted"] == 6_000
+    con = sqlite3.connect(ws.root / "data" / "leadterm.db")
+    try:
+        stored = con.execute("SELECT t.name, e.detail FROM event e JOIN event_type t ON t.id = e.type_id "
+                             "WHERE e.detail LIKE 'q%'").fetchall()
+    finally:
+        con.close()
+    assert sorted(stored) == [("page;-view", "q;'b"), ("page_view", "q;=HYPERLINK(1)")]
+
+
+def test_an_account_name_loses_the_protection_after_a_semicolon_too(ws: Workspace) -> None:
+    path = write(ws, "accounts.csv", lines("domain,name,owner", "acme.com,Acme;'=x,alice", "beta.io,Beta;'b,bob"))
+    assert counts(imp(ws, "accounts", path)) == (2, 2, 0, 0, 0)
+    con = sqlite3.connect(ws.root / "data" / "leadterm.db")
+    try:
+        assert con.execute("SELECT domain, name FROM account ORDER BY domain").fetchall() == [
+            ("acme.com", "Acme;=x"), ("beta.io", "Beta;'b")]
+    finally:
+        con.close()
 
 
 def test_a_foreign_file_with_an_owner_column_keeps_it_as_a_form_answer(ws: Workspace) -> None:

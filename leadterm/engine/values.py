@@ -13,7 +13,7 @@ from typing import Any
 
 from leadterm.engine.times import UTC, InstantError, early_fraction, parse_instant, without_utc
 
-__all__ = ["parse_count", "parse_time", "date_order_of", "DAY_FIRST", "MONTH_FIRST", "DATE_ORDERS", "TOLD", "GUESSED", "epoch_of", "epochs_of", "column_epochs", "clean_text", "clean_column", "blanks_as_none", "each_distinct", "repeats", "ValueProblem", "to_spreadsheet", "from_spreadsheet", "PROTECTED_STARTS"]
+__all__ = ["parse_count", "parse_time", "date_order_of", "DAY_FIRST", "MONTH_FIRST", "DATE_ORDERS", "TOLD", "GUESSED", "epoch_of", "epochs_of", "column_epochs", "clean_text", "clean_column", "blanks_as_none", "each_distinct", "repeats", "ValueProblem", "to_spreadsheet", "from_spreadsheet", "semicolon_protected", "spreadsheet_protected", "PROTECTED_STARTS"]
 
 
 class ValueProblem(ValueError):
@@ -113,20 +113,50 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 #: What ``to_spreadsheet`` puts a ' before: a formula start, and a ' itself.
 PROTECTED_STARTS = (*_FORMULA_STARTS, "'")
 
+#: Excel in a locale whose list separator is ';' (German, French, Dutch...) splits a
+#: comma-separated file at every ';' it opens, quoted or not, so what follows a ';' inside a
+#: cell starts a cell too (OWASP: a field separator in a value). ``to_spreadsheet`` puts a '
+#: after each ';' before a protected start (``_SEMICOLON``), ``from_spreadsheet`` takes exactly
+#: those out again (``_SEMICOLON_PROTECTED``: ";'" before the same starts, left to right).
+_STARTS_CLASS = "[" + "".join(map(re.escape, PROTECTED_STARTS)) + "]"
+_SEMICOLON = re.compile(";(?=" + _STARTS_CLASS + ")")
+_SEMICOLON_PROTECTED = re.compile(";'(?=" + _STARTS_CLASS + ")")
+
 
 def to_spreadsheet(text: str) -> str:
-    """A cell a spreadsheet shows as text: a leading ' before a formula start (and before a
-    leading ', so that ``from_spreadsheet`` gives every value back exactly)."""
+    """A cell a spreadsheet shows as text, split at its ';'s or not: a ' before a formula start
+    at its start and after a ';' (and before a ' there, so that ``from_spreadsheet`` gives every
+    value back exactly)."""
+    if ";" in text:
+        text = _SEMICOLON.sub(";'", text)
     if text.startswith(PROTECTED_STARTS):
         return "'" + text
     return text
 
 
 def from_spreadsheet(text: str) -> str:
-    """The value ``to_spreadsheet`` protected, as it was."""
+    """The value ``to_spreadsheet`` protected, as it was: the ' at its start before a formula
+    start or a ' taken out, and each ' after a ';' before one."""
     if len(text) > 1 and text[0] == "'" and (text[1] == "'" or text[1:].startswith(_FORMULA_STARTS)):
-        return text[1:]
+        text = text[1:]
+    if ";'" in text:
+        text = _SEMICOLON_PROTECTED.sub(";", text)
     return text
+
+
+def semicolon_protected(text: str) -> bool:
+    """Whether ``text`` holds a ' that ``from_spreadsheet`` would take out after a ';' (one
+    C-level search when it holds no ";'", as nearly every text)."""
+    return ";'" in text and _SEMICOLON_PROTECTED.search(text) is not None
+
+
+def spreadsheet_protected(texts: Sequence[str]) -> bool:
+    """Whether ``to_spreadsheet`` would change any of ``texts``: a C-level pass over their
+    starts, then a search of their text joined for a ';' (and one for what follows a ';')."""
+    if any(map(str.startswith, texts, repeat(PROTECTED_STARTS))):
+        return True
+    joined = "\0".join(texts)  # (NUL is no protected start: a ';' ending a text is not taken for one before one)
+    return ";" in joined and _SEMICOLON.search(joined) is not None
 
 
 def clean_text(value: str | None) -> str | None:
@@ -134,7 +164,7 @@ def clean_text(value: str | None) -> str | None:
     if value is None:
         return None
     stripped = value.strip()
-    if stripped[:1] == "'":
+    if stripped[:1] == "'" or ";'" in stripped:
         stripped = from_spreadsheet(stripped)
     return stripped or None
 
@@ -142,7 +172,8 @@ def clean_text(value: str | None) -> str | None:
 def clean_column(values: list[str]) -> list[str]:
     """``clean_text`` over a column, in C-level passes, except that a blank stays ""."""
     values = list(map(str.strip, values))
-    if "\n'" in "\n" + "\n".join(values):  # a cell starting with ' (one C-level search)
+    joined = "\n" + "\n".join(values)
+    if "\n'" in joined or ";'" in joined:  # a cell starting with ', or a ' after a ';' (C-level searches)
         values = list(map(from_spreadsheet, values))
     return values
 

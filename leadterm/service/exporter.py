@@ -10,13 +10,12 @@ import stat
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from itertools import repeat
 from operator import methodcaller
 from pathlib import Path
 from typing import Any
 
 from leadterm.engine.times import epochs_to_iso
-from leadterm.engine.values import PROTECTED_STARTS, to_spreadsheet
+from leadterm.engine.values import spreadsheet_protected, to_spreadsheet
 from leadterm.service.context import Context
 from leadterm.service.errors import Invalid
 from leadterm.service.import_leads import DATA_FIELDS, EXPORT_ONLY_COLUMNS, TEXT_FIELDS
@@ -50,7 +49,8 @@ class ExportReport:
 
 def export_leads(context: Context, path: Path) -> ExportReport:
     """Write every lead to ``path``: UTF-8 with a byte-order mark so spreadsheets read accents
-    right, cells that would start a formula protected with a '.
+    right, cells that would start a formula (at their start, or after a ';' where Excel splits
+    them) protected with a '.
 
     A file (or the file a symbolic link leads to) is replaced atomically, keeping its
     permissions; anything else there (``/dev/stdout``, a pipe) is written to as it is. The
@@ -118,9 +118,10 @@ def _column(name: str, values: Sequence[Any]) -> Sequence[Any]:
 
 
 def _protected(values: Sequence[Any]) -> Sequence[Any]:
-    """Texts (or None) with a ' before any that a spreadsheet would take for a formula; a column
-    with none such as it is (filter(None, ...) leaves out None and "", which no formula starts)."""
-    if not any(map(str.startswith, filter(None, values), repeat(PROTECTED_STARTS))):
+    """Texts (or None) with a ' where a spreadsheet would see a formula start (at a text's start
+    or after a ';'); a column with none such as it is (C-level searches; filter(None, ...)
+    leaves out None and "", which need nothing)."""
+    if not spreadsheet_protected(list(filter(None, values))):
         return values
     return _each_distinct(values, partial(map, to_spreadsheet))
 
