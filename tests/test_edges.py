@@ -330,6 +330,23 @@ def test_control_and_bidirectional_characters_from_a_file_are_shown_as_escapes_n
     assert (data["first_name"], data["company"]) == (name, company)
 
 
+def test_a_small_file_dense_with_terminal_escapes_is_imported_as_data_not_refused_as_binary(ws: Workspace) -> None:
+    # three leads whose names and companies are colour codes, a bell and backspaces: 15 ESC,
+    # BEL and BS in 250 characters (a binary file's count of controls, were they counted)
+    rows = "".join(f"{who}@evil.com,\x1b[31m{who}\x1b[0m\x07,\x1b]8;;http://x\x1b\\Acme\x08\x08\x1b[2J\n"
+                   for who in ("ann", "bob", "cy"))
+    report = ws.ok(["import", "leads", str(ws.csv("escapes.csv", "email,first_name,company\n" + rows))], now=MONDAY_9AM)
+    assert (report["inserted"], report["rejected"]) == (3, 0)
+    brief = ws.run(["show", "bob@evil.com"], now=MONDAY_9AM)
+    assert "\\x1b[31mbob\\x1b[0m\\x07" in brief.out and not any(char in brief.out for char in "\x1b\x07\x08")
+    assert ws.ok(["show", "bob@evil.com"], now=MONDAY_9AM)["first_name"] == "\x1b[31mbob\x1b[0m\x07"
+    # while a file of other controls is still no text file
+    binary = ws.root / "binary.csv"
+    binary.write_bytes(b"email,first_name\n" + bytes(range(1, 9)) * 3 + b"\n")
+    refused = ws.run(["import", "leads", str(binary)], now=MONDAY_9AM)
+    assert refused.code == 2 and "not a text file" in refused.err
+
+
 def test_ctrl_c_ends_a_command_with_130_not_the_refused_code(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
     from leadterm.service import import_leads
 

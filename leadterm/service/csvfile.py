@@ -45,7 +45,10 @@ _SNIFF_CHARS = 1 << 16  # ...unless they come to this many characters first (who
 _SCAN = 1 << 20
 _ERRORS = "leadterm-windows-1252"  # a byte a codec cannot read, read as Windows-1252 (``_as_windows_1252``)
 _TEXT_CONTROLS = frozenset("\t\n\r\x0c")
-_CONTROLS = [char for char in map(chr, range(32)) if char not in _TEXT_CONTROLS]  # a binary file's tell-tale
+#: A binary file's tell-tale: the controls text never holds. Not those that terminal text does
+#: (ESC, BEL, backspace: a note pasted from a terminal, or a hostile one), which an import
+#: keeps as data and shows as escapes; a binary file has plenty of the others.
+_CONTROLS = [char for char in map(chr, range(32)) if char not in _TEXT_CONTROLS and char not in "\x1b\x07\x08"]
 _LINE_ENDS = ("\n", "\r")
 _BLOCK = 1 << 20  # characters read at a time (blocks of lines are kept until no record can start in them)
 
