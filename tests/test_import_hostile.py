@@ -229,7 +229,8 @@ def test_excel_for_mac_csv_is_read_as_mac_roman_and_its_names_come_back_whole(ws
     assert exported["bjorn@x.se"]["company"] == "Göteborg AB"
     again = ws.run(["import", "leads", str(ws.root / "mac.csv")], now=MONDAY_9AM)  # the text summary says so too
     assert again.code == 0 and ("read as Mac Roman (Excel for Mac's CSV): the file is not UTF-8 (if its accents look "
-                                "wrong: --encoding cp1252)") in again.out
+                                "wrong: --encoding cp1252; cp1250 for Central European, cp1251 for Cyrillic, "
+                                "cp1253 Greek, cp1254 Turkish)") in again.out
 
 
 def test_a_utf_8_file_with_a_stray_windows_1252_byte_is_read_as_utf_8_but_for_that_byte(ws: Workspace) -> None:

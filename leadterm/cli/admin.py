@@ -46,6 +46,8 @@ def _importer(kind: str) -> Any:
 #: named so that a wrong guess shows.
 _GUESSED = {"cp1252": ("Windows-1252 (Excel's CSV)", "mac_roman"),
             "mac_roman": ("Mac Roman (Excel for Mac's CSV)", "cp1252")}  # (each with the other to try)
+#: The code pages of Windows Excel in other scripts, which no byte tells from Windows-1252
+_OTHER_CODE_PAGES = "cp1250 for Central European, cp1251 for Cyrillic, cp1253 Greek, cp1254 Turkish"
 
 
 def _is_stdout(path: Path) -> bool:
@@ -71,7 +73,8 @@ def _print_import(report: dict[str, Any], encoding_given: bool = False) -> None:
              "not UTF-8, read as Windows-1252")
     elif report["encoding"] in _GUESSED:
         name, other = _GUESSED[report["encoding"]]
-        echo(f"read as {name}: the file is not UTF-8 (if its accents look wrong: --encoding {other})")
+        echo(f"read as {name}: the file is not UTF-8 (if its accents look wrong: --encoding {other}; "
+             f"{_OTHER_CODE_PAGES})")
     if report["date_order"]:
         order = report["date_order"]
         spelled = "day/month/year" if order == "day-first" else "month/day/year"
