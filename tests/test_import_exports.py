@@ -214,6 +214,25 @@ def test_outlook_contacts_title_is_the_job_title_not_the_salutation(ws: Workspac
     assert show(ws, "bea@beta.io")["title"] == "VP Sales"
 
 
+def test_pipedrive_google_contacts_and_salesloft_exports_are_read_by_their_labels(ws: Workspace) -> None:
+    pipedrive = ('"Person - Name","Person - First name","Person - Last name","Person - Email - Work",'
+                 '"Person - Email - Home","Person - Phone - Work","Person - Organization","Person - Job title"\n'
+                 '"Ada Lovelace","Ada","Lovelace","ada@acme.com","ada@home.net","555-0100","Acme","CTO"\n')
+    google = ("Name,Given Name,Family Name,E-mail 1 - Type,E-mail 1 - Value,Phone 1 - Type,Phone 1 - Value,"
+              "Organization 1 - Name,Organization 1 - Title\n"
+              "Bea Berg,Bea,Berg,* Work,bea@beta.io,Mobile,555-0200,Beta,VP Sales\n")
+    salesloft = "First Name,Last Name,Email,Account: Name,Title\nCy,Young,cy@gamma.org,Gamma,Analyst\n"
+    for name, text in (("pipedrive.csv", pipedrive), ("google.csv", google), ("salesloft.csv", salesloft)):
+        assert counts(imp(ws, "leads", write(ws, name, text))) == (1, 1, 0, 0, 0)
+    expected = {"ada@acme.com": ("Ada", "Lovelace", "Acme", "CTO", "555-0100"),
+                "bea@beta.io": ("Bea", "Berg", "Beta", "VP Sales", "555-0200"),
+                "cy@gamma.org": ("Cy", "Young", "Gamma", "Analyst", None)}
+    for email, fields in expected.items():
+        lead = show(ws, email)
+        assert tuple(lead[name] for name in ("first_name", "last_name", "company", "title", "phone")) == fields
+    assert show(ws, "ada@acme.com")["form"] == {"Person - Name": "Ada Lovelace", "Person - Email - Home": "ada@home.net"}
+
+
 def test_dates_as_excel_formats_them_with_the_month_by_name(ws: Workspace) -> None:
     # Excel's d-mmm-yy and dd-mmm-yyyy formats and its long date, saved as CSV as they are shown
     text = ("Email,Date Added\nada@acme.com,20-Nov-26\nbea@beta.io,05-Nov-2026 14:30\n"

@@ -1,7 +1,7 @@
 """CSV headers → lead, event and account fields, with the export names of HubSpot,
-Salesforce, Apollo and spreadsheets as aliases (HubSpot's and Salesforce's French and German
-labels among them, as a team on those locales exports them). Matching ignores case, spaces,
-``_``, ``-`` and ``.``."""
+Salesforce, Apollo, Pipedrive, Google Contacts, Outlook and spreadsheets as aliases (HubSpot's
+and Salesforce's French and German labels among them, as a team on those locales exports them).
+Matching ignores case, spaces, ``_``, ``-`` and ``.``."""
 
 from __future__ import annotations
 
@@ -33,16 +33,21 @@ LEAD_COLUMNS: dict[str, tuple[str, ...]] = {
     "email": (
         "Email", "Email Address", "E-mail", "E-mail Address", "Work Email", "Business Email", "Primary Email",
         "Adresse e-mail", "Adresse email", "Courriel", "E-Mail-Adresse", "$email",
+        "Person - Email", "Person - Email - Work", "E-mail 1 - Value",
     ),
-    "first_name": ("First Name", "FirstName", "firstname", "Given Name", "First", "Prénom", "Vorname"),
-    "last_name": ("Last Name", "LastName", "lastname", "Surname", "Family Name", "Last", "Nom", "Nom de famille",
+    "first_name": ("First Name", "FirstName", "firstname", "Given Name", "First", "Person - First name", "Prénom",
+                   "Vorname"),
+    "last_name": ("Last Name", "LastName", "lastname", "Surname", "Family Name", "Last", "Person - Last name", "Nom",
+                  "Nom de famille",
                   "Nachname"),
     "company": (
         "Company", "Company Name", "Account Name", "Organization", "Organisation", "Account",
-        "Company / Account", "Société", "Entreprise", "Nom de l'entreprise", "Nom de l’entreprise", "Firma",
+        "Company / Account", "Account: Name", "Person - Organization", "Organization - Name", "Organization Name",
+        "Organization 1 - Name", "Société", "Entreprise", "Nom de l'entreprise", "Nom de l’entreprise", "Firma",
         "Unternehmen", "Firmenname",
     ),
-    "title": ("Job Title", "Title", "jobtitle", "Position", "Role", "Designation", "Fonction", "Poste", "Intitulé du poste",
+    "title": ("Job Title", "Title", "jobtitle", "Position", "Role", "Designation", "Person - Job title",
+              "Organization Title", "Organization 1 - Title", "Fonction", "Poste", "Intitulé du poste",
               "Berufsbezeichnung", "Jobtitel"),
     "industry": ("Industry", "Secteur", "Secteur d'activité", "Secteur d’activité", "Branche"),
     "company_size": (
@@ -54,7 +59,7 @@ LEAD_COLUMNS: dict[str, tuple[str, ...]] = {
                 "Business Country/Region", "Pays",
                 "Pays/Région", "Land", "Land/Region"),
     "phone": ("Phone", "Phone Number", "Mobile", "Mobile Phone", "MobilePhone", "mobilephone", "Mobile Phone Number",
-              "Business Phone", "Telephone",
+              "Business Phone", "Person - Phone", "Person - Phone - Work", "Phone 1 - Value", "Telephone",
               "First Phone", "Téléphone", "Numéro de téléphone", "Telefon", "Telefonnummer", "Mobiltelefon"),
     "source": (
         "Source", "Lead Source", "LeadSource", "Original Source", "hs_analytics_source",
