@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
-from leadterm.engine.values import semicolon_protected
+from leadterm.engine.values import is_composed, semicolon_protected
 from leadterm.service.codepage import windows_1252_or_mac_roman
 from leadterm.service.errors import Invalid
 
@@ -262,9 +262,20 @@ class Block(NamedTuple):
     joined: tuple[str, str] | None = None
     """Every field joined by a separator that none holds, and that separator (the block's text,
     in effect), when ``trimmed`` can search all columns at once."""
+    text: str | None = None
+    """The block's lines as read: every character of every field is in it, between delimiters,
+    quotes and line breaks (for ``composed``, whether or not ``joined`` could be made)."""
 
     def rows(self) -> list[list[str]]:
         return [list(row) for row in zip(*self.columns)]
+
+    def composed(self) -> bool:
+        """Whether every field is composed (NFC) text, as an import stores text: one C-level check
+        of the block's text (O(1) when it is ASCII); when not, a reader composes the columns it
+        keeps (``composed_column``), each checked again on its own."""
+        if self.text is not None:
+            return is_composed(self.text)
+        return is_composed("\n".join(chain.from_iterable(self.columns)))
 
     def trimmed(self, columns: Iterable[int] | None = None) -> bool:
         """Whether no field of these columns (of all, by default) begins or ends with white
@@ -279,9 +290,11 @@ class Block(NamedTuple):
         return all(_trimmed("\n".join(self.columns[index]), "\n") for index in wanted)
 
 
-def _split_plain(lines: list[str], delimiter: str, width: int) -> tuple[list[list[str]], tuple[str, str] | None] | None:
-    """The columns of lines that are each one complete record, and their fields joined (for
-    ``Block.joined``) when all were bare; None when any line is not such a record (or might not be): a
+def _split_plain(lines: list[str], delimiter: str,
+                 width: int) -> tuple[list[list[str]], tuple[str, str] | None, str] | None:
+    """The columns of lines that are each one complete record, their fields joined (for
+    ``Block.joined``) when all were bare, and the lines joined as read (``Block.text``: the
+    join this takes anyway); None when any line is not such a record (or might not be): a
     blank or ragged line, a quote left open, a line break inside a quoted field, a lone CR, a
     NUL byte, an oversized field.
 
@@ -293,7 +306,7 @@ def _split_plain(lines: list[str], delimiter: str, width: int) -> tuple[list[lis
     """
     if width < 2:
         return None  # a blank line would look like a row of one empty field
-    text = "".join(lines)
+    text = read = "".join(lines)
     stride = width  # fields a line gives once its line break is a delimiter
     if "\r" in text:
         if '"' not in text and text.count("\r") == len(lines) == text.count("\n"):
@@ -311,7 +324,7 @@ def _split_plain(lines: list[str], delimiter: str, width: int) -> tuple[list[lis
     parsed: list[list[str]] = []
     placeholders: dict[str, str] = {}
     if text[0] == '"' and (split := _split_all_quoted(text, delimiter, width)) is not None:
-        return split
+        return (*split, read)
     if '"' in text:
         aside = _set_quoted_aside(text)
         if aside is not None:
@@ -348,7 +361,7 @@ def _split_plain(lines: list[str], delimiter: str, width: int) -> tuple[list[lis
                 column = columns[index] = list(map(placeholders.get, column, column))
                 if "\x00" in "".join(column):  # a placeholder that is not a whole field
                     return None
-    return columns, None if quoted or placeholders else (flat, delimiter)
+    return columns, None if quoted or placeholders else (flat, delimiter), read
 
 
 def _split_all_quoted(text: str, delimiter: str, width: int) -> tuple[list[list[str]], tuple[str, str]] | None:
@@ -653,7 +666,8 @@ class CsvSource:
                     split = _split_plain(lines, self.delimiter, width)
                     if split is not None:
                         done += len(lines)
-                        yield Block(start + 1, split[0], len(lines), split[1])
+                        columns, joined, text = split
+                        yield Block(start + 1, columns, len(lines), joined, text)
                         continue
                     # something in this stretch is not plain: read it record by record
                     feed.queue.extend(lines)
