@@ -27,6 +27,93 @@ assert nfd(TELECOMS) != TELECOMS
 TEXT_FIELDS = ("first_name", "last_name", "company", "title", "industry", "country", "phone", "source", "form")
 
 
+def _target_industry(ws: Workspace, spelled: str) -> None:
+    def edit(data: dict) -> None:
+        next(rule for rule in data["scoring"]["fit"] if rule["name"] == "Target industry")["in"].append(spelled)
+    ws.write_config(edit)
+
+
+def _stored(ws: Workspace) -> list[dict[str, Any]]:
+    con = sqlite3.connect(ws.root / "data" / "leadterm.db")
+    con.row_factory = sqlite3.Row
+    try:
+        return [dict(row) for row in con.execute("SELECT * FROM lead ORDER BY id")]
+    finally:
+        con.close()
+
+
+def test_an_industry_written_decomposed_meets_a_rule_written_composed(ws: Workspace) -> None:
+    _target_industry(ws, TELECOMS)
+    report = imp(ws, "leads", write(ws, "leads.csv", lines("Email,Industry", f"nfd@x.fr,{nfd(TELECOMS)}",
+                                                           f"nfc@x.fr,{TELECOMS}")))
+    assert counts(report) == (2, 2, 0, 0, 0)
+    ws.ok("tick", now=MONDAY_9AM)
+    for email in ("nfd@x.fr", "nfc@x.fr"):
+        lead = show(ws, email)
+        assert (lead["industry"], lead["score"]) == (TELECOMS, 10)
+        assert [(driver["rule"], driver["points"], driver["evidence"]) for driver in lead["drivers"]] == [
+            ("Target industry", 10, f"industry = {TELECOMS}")]
+
+
+def _many_leads(rows: int, odd: str) -> list[str]:
+    """``rows`` leads, one of them (in the middle of a block) written decomposed in every text
+    field and form answer, under a form question written decomposed too; ``odd``: "quoted" puts
+    a quoted field in every hundredth row (the block is split around it), "ragged" a row
+    of too few fields right after the decomposed one (the block is read row by row)."""
+    header = f"Email,First Name,Last Name,Company,Job Title,Industry,Country,Phone,Lead Source,{nfd('Préférence')}"
+    written = [f"lead{index}@acme.com,Ann,Lee,Acme,CTO,Software,US,0123,ads,oui" for index in range(rows)]
+    if odd == "quoted":
+        for index in range(0, rows, 100):
+            written[index] = f'lead{index}@acme.com,Ann,Lee,"Acme, Inc.",CTO,Software,US,0123,ads,oui'
+    middle = rows // 2
+    written[middle] = nfd(f"zoe@acme.com,Zoé,Brontë,Société Générale,Directrice générale,{TELECOMS},Côte d'Ivoire,"
+                          "+225 01,Salon Télécoms,très")
+    if odd == "ragged":
+        written.insert(middle + 1, "ragged@acme.com,Ann")
+    return [header, *written]
+
+
+@pytest.mark.parametrize("odd", ["", "quoted", "ragged"],
+                         ids=["a clean block", "a block with quoted fields", "a block read row by row"])
+def test_a_decomposed_value_among_thousands_of_rows_is_stored_composed(
+        ws: Workspace, monkeypatch: pytest.MonkeyPatch, odd: str) -> None:
+    from leadterm.service import import_leads
+
+    one_by_one: list[str] = []  # the emails read row by row
+    monkeypatch.setattr(import_leads, "normalize_email", lambda raw: one_by_one.append(raw) or normalize_email(raw))
+    report = imp(ws, "leads", write(ws, "leads.csv", lines(*_many_leads(3_000, odd))))
+    assert counts(report) == ((3_001, 3_000, 0, 0, 1) if odd == "ragged" else (3_000, 3_000, 0, 0, 0))
+    assert report["extra_columns"] == ["Préférence"]
+    assert ("zoe@acme.com" in one_by_one) == (odd == "ragged")  # the path the test means to take
+    zoe = show(ws, "zoe@acme.com")
+    assert [zoe[name] for name in TEXT_FIELDS] == [
+        "Zoé", "Brontë", "Société Générale", "Directrice générale", TELECOMS, "Côte d'Ivoire", "+225 01",
+        "Salon Télécoms", {"Préférence": "très"}]
+    # and every value of every lead, as stored
+    assert all(is_composed(lead[name]) for lead in _stored(ws) for name in TEXT_FIELDS if lead[name])
+
+
+def test_a_decomposed_file_imported_over_its_composed_leads_changes_nothing(ws: Workspace) -> None:
+    header = "Email,First Name,Company,Industry,Lead Source,Préférence"
+    row = f"zoe@x.fr,Zoé,Société Générale,{TELECOMS},Salon Télécoms,très"
+    assert counts(imp(ws, "leads", write(ws, "nfc.csv", lines(header, row)))) == (1, 1, 0, 0, 0)
+    again = write(ws, "nfd.csv", lines(nfd(header), nfd(row)))
+    for options in ((), ("--overwrite",)):
+        report = imp(ws, "leads", again, *options)
+        assert counts(report) == (1, 0, 0, 1, 0)  # a duplicate, not an update
+        assert report["extra_columns"] == ["Préférence"] and not report.get("changed") and not report.get("kept")
+
+
+def test_a_source_written_both_ways_is_one_source_in_the_metrics(ws: Workspace) -> None:
+    add_leads(ws, [{"email": "nfd@x.fr", "source": nfd("Salon Télécoms")},
+                   {"email": "nfc@x.fr", "source": "Salon Télécoms"}], now=MONDAY_9AM)
+    add_events(ws, [demo_request("nfd@x.fr", "2026-11-23T13:50:00Z"), demo_request("nfc@x.fr", "2026-11-23T13:50:00Z")],
+               now=MONDAY_9AM)
+    ws.ok("tick", now=MONDAY_9AM)
+    metrics = ws.ok(["metrics", "--since", "2026-11-23", "--until", "2026-11-24"], now="2026-11-23T16:00:00Z")
+    assert list(metrics["by_source"]) == ["Salon Télécoms"] and metrics["by_source"]["Salon Télécoms"]["mqls"] == 2
+
+
 def test_text_of_latin_1_alone_is_composed() -> None:
     # is_composed's shortcut: no character below U+0100 composes with another or decomposes
     latin_1 = [chr(code) for code in range(256)]

@@ -99,7 +99,7 @@ class ColumnMap:
     fields: dict[int, str]
     """Column index → field."""
     extra: dict[int, str]
-    """Column index → header, for columns that are not fields (kept as form answers)."""
+    """Column index → header (trimmed, composed), for columns that are not fields (kept as form answers)."""
     ignored: tuple[str, ...] = ()
     """Headers deliberately not read (``--map "Column=-"``, an export's computed columns)."""
 
@@ -158,7 +158,9 @@ def map_columns(
             ignored.append(header.strip())
             continue
         if field is None or field in taken:
-            name = header.strip() or f"column {index + 1 - passed}"
+            # composed (NFC), as the answers are stored: a question written with a combining
+            # accent is the same question, and the same key as a rule's form.<column>
+            name = unicodedata.normalize("NFC", header.strip()) or f"column {index + 1 - passed}"
             # leadterm's exports write form answers as "form.<name>"
             extra[index] = name[5:] if name[:5].lower() == "form." and len(name) > 5 else name
             continue

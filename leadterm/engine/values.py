@@ -1,4 +1,5 @@
-"""Reading typed values out of CSV text. Everything not numeric or a time stays text as is."""
+"""Reading typed values out of CSV text. Everything not numeric or a time stays text as is, but
+composed (``composed``: the same text, written one way)."""
 
 from __future__ import annotations
 

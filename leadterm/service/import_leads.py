@@ -26,8 +26,8 @@ from leadterm.engine.identity import EmailError, address_as_written, normalize_e
 from leadterm.engine.lifecycle import DISQUALIFIED, LEAD
 from leadterm.engine.times import to_epoch
 from leadterm.engine.values import (
-    ValueProblem, blanks_as_none, clean_column, clean_text, column_epochs, each_distinct, epoch_of, parse_count,
-    repeats,
+    ValueProblem, blanks_as_none, clean_column, clean_text, column_epochs, composed, composed_column, each_distinct,
+    epoch_of, is_composed, parse_count, repeats,
 )
 from leadterm.service.context import SYSTEM, Context
 from leadterm.service.csvfile import Block
@@ -410,6 +410,9 @@ def import_leads(context: Context, path: Path, mapping: Mapping[str, str] | None
         if counts is None or times is None:
             return None
         answers = [answers_of(columns, indexes, tidy) for indexes in answer_at]
+        if not block.composed():  # some text with an accent written decomposed (NFD): stored composed
+            texts = list(map(composed_column, texts))
+            answers = list(map(composed_column, answers))
         return _Chunk(emails, columns[email_at], texts, counts, times, answers)
 
     def check_row(line: int, values: list[str]) -> Row | None:
@@ -438,6 +441,8 @@ def import_leads(context: Context, path: Path, mapping: Mapping[str, str] | None
             for index in indexes:
                 answer = clean_text(values[index]) or answer
             answers.append(answer)
+        if not is_composed("\n".join(values)):  # one check of the row: a third of the time of composing each text
+            texts, answers = list(map(composed, texts)), list(map(composed, answers))
         return email, address_as_written(written), texts, count, at, answers
 
     # the form columns without a header ("column 3": Excel's empty columns after the data), by
