@@ -114,6 +114,23 @@ def test_a_source_written_both_ways_is_one_source_in_the_metrics(ws: Workspace) 
     assert list(metrics["by_source"]) == ["Salon Télécoms"] and metrics["by_source"]["Salon Télécoms"]["mqls"] == 2
 
 
+@pytest.mark.parametrize("odd", [False, True], ids=["clean file", "file read row by row"])
+def test_an_event_written_decomposed_is_the_event_written_composed(ws: Workspace, odd: bool) -> None:
+    ws.write_config(lambda data: data["scoring"]["behaviour"].append(
+        {"name": "Trade fair", "event": "Salon_Télécoms", "points": 5}))
+    add_leads(ws, [{"email": "zoe@x.fr"}], now=MONDAY_9AM)
+    blank = [""] if odd else []  # a blank line: the file is read row by row
+    event = "zoe@x.fr,Salon_Télécoms,2026-11-20T10:00:00Z,Stand Télécoms B12"
+    report = imp(ws, "events", write(ws, "nfd.csv", lines("email,type,occurred_at,detail", *blank, nfd(event))))
+    assert counts(report) == (1, 1, 0, 0, 0)
+    report = imp(ws, "events", write(ws, "nfc.csv", lines("email,type,occurred_at,detail", *blank, event)))
+    assert counts(report) == (1, 0, 0, 1, 0)  # the same event: nothing added
+    ws.ok("tick", now=MONDAY_9AM)
+    zoe = show(ws, "zoe@x.fr")
+    assert [(event["type"], event["detail"]) for event in zoe["events"]] == [("salon_télécoms", "Stand Télécoms B12")]
+    assert [(driver["rule"], driver["points"]) for driver in zoe["drivers"]] == [("Trade fair", 5)]
+
+
 def test_text_of_latin_1_alone_is_composed() -> None:
     # is_composed's shortcut: no character below U+0100 composes with another or decomposes
     latin_1 = [chr(code) for code in range(256)]

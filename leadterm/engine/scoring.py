@@ -18,7 +18,7 @@ from typing import Any
 
 from leadterm.config.schema import BehaviourRule, DisqualifyRule, FieldMatch, Scoring, Tiers
 from leadterm.engine.matching import column_matches, field_column, field_matches, field_value, matches_nowhere
-from leadterm.engine.values import each_distinct
+from leadterm.engine.values import each_distinct, event_type
 
 __all__ = ["Activity", "CompiledDecay", "CompiledRule", "Evaluation", "Driver", "EventFact", "Score", "ScoringModel"]
 
@@ -127,7 +127,7 @@ class ScoringModel:
         self.rules: tuple[BehaviourRule, ...] = scoring.behaviour
         self.compiled = tuple(
             CompiledRule(
-                rule.event.strip().casefold(),  # event types are matched case-insensitively
+                event_type(rule.event.strip()),  # whatever their case and however their accents are written
                 rule.points,
                 rule.max_times,
                 rule.at_least,
@@ -159,7 +159,7 @@ class ScoringModel:
                 upcoming = at if upcoming is None else min(upcoming, at)
                 continue
             last = at if last is None else max(last, at)
-            kind = event.type.casefold()
+            kind = event_type(event.type)
             for index, rule in enumerate(self.compiled):
                 if rule.event == kind and (starts[index] is None or at >= starts[index]):
                     counts[index] += 1
@@ -313,7 +313,7 @@ class ScoringModel:
                 (
                     event
                     for event in events
-                    if event.type.casefold() == rule.event
+                    if event_type(event.type) == rule.event
                     and event.occurred_at <= now
                     and (starts[index] is None or event.occurred_at >= starts[index])
                 ),

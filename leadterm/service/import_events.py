@@ -25,7 +25,8 @@ from typing import Any, NamedTuple
 from leadterm.engine.columns import EVENT_COLUMNS
 from leadterm.engine.identity import EmailError, address_as_written, normalize_email
 from leadterm.engine.values import (
-    ValueProblem, clean_column, clean_text, column_epochs, each_distinct, epoch_of, from_spreadsheet,
+    ValueProblem, clean_column, clean_text, column_epochs, composed, composed_column, each_distinct, epoch_of,
+    event_type, from_spreadsheet,
 )
 from leadterm.service.context import Context
 from leadterm.service.csvfile import Block
@@ -47,8 +48,8 @@ MIN_ROW_BYTES = 32  # the shortest events row (email, type, time): a file of n b
 PER_COMMIT = 4  # chunks in one transaction (about 120,000 events; larger ones stall the reader while they commit)
 MIN_COMMIT = 2  # and as few as this when it would wait for the reader anyway, once the
                 # rest of the file would fit in one transaction (so that the last one is small)
-#: (lead id, type as written, occurred_at, detail as written); with --create-leads the lead may
-#: still be a _NewLead
+#: (lead id, type as written, occurred_at, detail as written but composed); with --create-leads
+#: the lead may still be a _NewLead
 Row = tuple[Any, str, int, str]
 
 
@@ -75,7 +76,8 @@ def _create_leads(context: Context, leads: list[Any], now: int) -> tuple[list[in
 
 class _Chunk(NamedTuple):
     """Events column by column: lead ids (with --create-leads, maybe _NewLeads), types as
-    written, times (epoch seconds) and details as written (the writer folds and cleans those).
+    written, times (epoch seconds) and details as written but composed (the writer folds the
+    types and cleans the details).
 
     Pickled (to a forked writer) as a few large objects: the ids and times as arrays of 64-bit
     integers, the texts joined by NUL (which no imported value holds), so that neither side
@@ -109,8 +111,8 @@ def _append(chunk: _Chunk, row: Row) -> None:
 
 
 def _kind(written: str) -> str:
-    """An event type as stored: trimmed, unprotected, case-folded."""
-    return from_spreadsheet(written.strip()).casefold()
+    """An event type as stored: trimmed, unprotected, case-folded and composed (``event_type``)."""
+    return event_type(from_spreadsheet(written.strip()))
 
 
 def import_events(context: Context, path: Path, mapping: Mapping[str, str] | None = None,
@@ -215,8 +217,11 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
             return None
         if detail_at is None:
             return _Chunk(leads, columns_[type_at], epochs, [""] * block.count, trimmed=True)
-        # the writer cleans the details unless they are trimmed already (the other columns are checked here)
-        return _Chunk(leads, columns_[type_at], epochs, columns_[detail_at], trimmed=block.trimmed([detail_at]))
+        # the writer cleans the details unless they are trimmed already (the other columns are
+        # checked here) and folds the types (``_kind``); a detail is composed here, when the
+        # block holds any text not composed: an event is identified by its detail too
+        details = columns_[detail_at] if block.composed() else composed_column(columns_[detail_at])
+        return _Chunk(leads, columns_[type_at], epochs, details, trimmed=block.trimmed([detail_at]))
 
     def check_row(line: int, values: list[str]) -> Row | None:
         """The careful path: one row checked field by field; None when it was refused."""
@@ -241,7 +246,7 @@ def import_events(context: Context, path: Path, mapping: Mapping[str, str] | Non
         except ValueProblem as problem:
             reject(line, str(problem), values)
             return None
-        return (lead, values[type_at], at, values[detail_at] if detail_at is not None else "")
+        return (lead, values[type_at], at, composed(values[detail_at]) if detail_at is not None else "")
 
     def read_rows(send: Callable[[_Chunk], None]) -> None:
         """Read the file, sending chunks of good rows to the writer."""
