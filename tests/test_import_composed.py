@@ -131,6 +131,19 @@ def test_an_event_written_decomposed_is_the_event_written_composed(ws: Workspace
     assert [(driver["rule"], driver["points"]) for driver in zoe["drivers"]] == [("Trade fair", 5)]
 
 
+def test_an_account_written_decomposed_is_stored_composed(ws: Workspace) -> None:
+    report = imp(ws, "accounts", write(ws, "nfd.csv", lines("domain,name,owner", nfd("café.fr,Société X,bob"))))
+    assert counts(report) == (1, 1, 0, 0, 0)
+    report = imp(ws, "accounts", write(ws, "nfc.csv", lines("domain,name,owner", "café.fr,Société X,bob")))
+    assert counts(report) == (1, 0, 0, 1, 0)  # the same account, named the same
+    # its domain is the domain of a lead's email (composed, as emails are): 1,200 employees
+    # would otherwise go to alice (Enterprise)
+    add_leads(ws, [{"email": "zoe@café.fr", "company_size": "1200"}], now=MONDAY_9AM)
+    add_events(ws, [demo_request("zoe@café.fr", "2026-11-23T13:50:00Z")], now=MONDAY_9AM)
+    ws.ok("tick", now=MONDAY_9AM)
+    assert show(ws, "zoe@café.fr")["owner"] == "bob"
+
+
 def test_text_of_latin_1_alone_is_composed() -> None:
     # is_composed's shortcut: no character below U+0100 composes with another or decomposes
     latin_1 = [chr(code) for code in range(256)]

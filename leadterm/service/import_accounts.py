@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from leadterm.engine.columns import ACCOUNT_COLUMNS
-from leadterm.engine.values import ValueProblem, clean_text
+from leadterm.engine.values import ValueProblem, clean_text, composed
 from leadterm.service.context import Context
 from leadterm.service.handoff import routing_changed
 from leadterm.service.importing import ImportReport, Progress, count_net_change, open_job, run_pipeline, wrong_width
@@ -21,8 +21,9 @@ Account = tuple[str, str | None, str | None]
 
 def normalize_domain(text: str) -> str:
     """``https://www.Acme.com/about``, ``https://user@acme.com:8443/x``, ``@acme.com`` and
-    ``ada@acme.com`` are all ``acme.com``."""
-    domain = text.strip().lower()
+    ``ada@acme.com`` are all ``acme.com``; composed (NFC), as a lead's email is, so that
+    ``café.fr`` written with a combining accent is the domain of ``ada@café.fr``."""
+    domain = composed(text).strip().lower()
     url = domain.startswith(("https://", "http://"))
     domain = domain.split("://", 1)[1] if url else domain
     if url or "@" not in domain:  # an email address's local part may hold "/", "?" or "#"
@@ -76,7 +77,7 @@ def import_accounts(context: Context, path: Path, mapping: Mapping[str, str] | N
             if (problem := wrong_width(values, width)) is not None:
                 raise ValueProblem(problem)
             domain = normalize_domain(values[columns["domain"]])
-            name = clean_text(values[columns["name"]]) if "name" in columns else None
+            name = clean_text(composed(values[columns["name"]])) if "name" in columns else None
             owner = clean_text(values[columns["owner"]]) if "owner" in columns else None
             owner = owner_of(owner) if owner is not None else None
         except ValueProblem as problem:
