@@ -144,6 +144,32 @@ def test_an_account_written_decomposed_is_stored_composed(ws: Workspace) -> None
     assert show(ws, "zoe@café.fr")["owner"] == "bob"
 
 
+def test_a_config_written_decomposed_matches_composed_data(ws: Workspace) -> None:
+    # config.toml typed on a Mac: a fit rule's list, a form column's name, a disqualify rule's
+    # words, a routing group's match and a behaviour rule's event, all decomposed
+    def edit(data: dict) -> None:
+        next(rule for rule in data["scoring"]["fit"] if rule["name"] == "Target industry")["in"].append(nfd(TELECOMS))
+        data["scoring"]["fit"].append({"name": "Keen", "field": nfd("form.Préférence"), "in": [nfd("Très")],
+                                       "points": 7})
+        data["scoring"]["behaviour"].append({"name": "Trade fair", "event": nfd("Salon_Télécoms"), "points": 5})
+        data["scoring"]["disqualify"].append({"name": "Rival", "field": "company", "contains_any": [nfd("Rivalité")],
+                                              "reason": "competitor"})
+        data["routing"]["groups"].insert(0, {"name": "Telecoms", "members": ["bob"], "match": {"industry": nfd(TELECOMS)}})
+    ws.write_config(edit)
+    imp(ws, "leads", write(ws, "leads.csv", lines("Email,Company,Industry,Préférence",
+                                                  f"zoe@x.fr,Opérateur,{TELECOMS},très",
+                                                  f"max@y.fr,La Rivalité SA,{TELECOMS},")))
+    imp(ws, "events", write(ws, "events.csv", lines("email,type,occurred_at",
+                                                    "zoe@x.fr,salon_télécoms,2026-11-23T13:40:00Z",
+                                                    "zoe@x.fr,demo_request,2026-11-23T13:50:00Z")))
+    ws.ok("tick", now=MONDAY_9AM)
+    zoe = show(ws, "zoe@x.fr")
+    assert {driver["rule"]: driver["points"] for driver in zoe["drivers"]} == {
+        "Target industry": 10, "Keen": 7, "Trade fair": 5, "Demo request": 50}
+    assert (zoe["score"], zoe["owner"]) == (72, "bob")  # routed by its industry, not round-robin
+    assert (show(ws, "max@y.fr")["disqualifier"], show(ws, "max@y.fr")["stage"]) == ("Rival", "disqualified")
+
+
 def test_text_of_latin_1_alone_is_composed() -> None:
     # is_composed's shortcut: no character below U+0100 composes with another or decomposes
     latin_1 = [chr(code) for code in range(256)]

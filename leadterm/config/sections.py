@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime
 
 from leadterm.config.schema import (
@@ -135,6 +136,8 @@ def _field_match(r: Table) -> FieldMatch | None:
     """The field test shared by fit and disqualify rules."""
     mark = len(r.problems)
     name = r.text("field")
+    if name is not None:  # composed, as imported form columns are (form.Prénom typed on a Mac)
+        name = unicodedata.normalize("NFC", name)
     if name is not None and not _valid_field(name):
         r.wrong("field", _FIELD_EXPECTED, name)
     contains_any = r.texts("contains_any")
@@ -181,6 +184,7 @@ def _behaviour_rule(r: Table) -> BehaviourRule | None:
         r.problems.add(r.at("max_times"), "a threshold rule (at_least) scores once, so it cannot have max_times")
     if len(r.problems) > mark or name is None or event is None or points is None:
         return None
+    event = unicodedata.normalize("NFC", event)  # composed, as imported types are (the engine folds their case)
     return BehaviourRule(name=name, event=event, points=points, max_times=max_times,
                          at_least=at_least, within_days=within_days, tier=tier)
 

@@ -8,6 +8,7 @@ before and after to know whether what they read is usable.
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -199,8 +200,9 @@ class Table:
     # -- lists and tables ---------------------------------------------------------------------
     def texts(self, key: str, *, required: bool = False, normalise: bool = True,
               single: bool = False, allow_empty: bool = False) -> tuple[str, ...] | None:
-        """A list of non-empty strings; ``normalise`` trims and lower-cases them (text matches
-        are case-insensitive); ``single`` also takes one string as a one-item list."""
+        """A list of non-empty strings; ``normalise`` composes (NFC: an import stores text so, and a
+        config typed on a Mac may write "é" as "e" and a combining accent), trims and lower-cases
+        them (text matches are case-insensitive); ``single`` also takes one string as a one-item list."""
         expected = "an array of strings" + (" or a string" if single else "")
         value = self._get(key, expected, required)
         if value is _MISSING:
@@ -219,7 +221,7 @@ class Table:
                 self.problems.add(key_path(self.at(key), index),
                                   f"expected a non-empty string, got {show(item)}")
                 continue
-            items.append(item.strip().lower() if normalise else item)
+            items.append(unicodedata.normalize("NFC", item).strip().lower() if normalise else item)
         return tuple(items) if len(items) == len(value) else None
 
     def table(self, key: str, keys: Sequence[str] | None, *,
