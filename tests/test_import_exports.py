@@ -212,6 +212,12 @@ def test_outlook_contacts_title_is_the_job_title_not_the_salutation(ws: Workspac
     assert ada["form"]["Title"] == "Dr."
     imp(ws, "leads", write(ws, "salesforce.csv", "Email,Title\nbea@beta.io,VP Sales\n"))
     assert show(ws, "bea@beta.io")["title"] == "VP Sales"
+    # only "Job Title" outranks it (another name of the title comes second, as any other does),
+    # and only where --map leaves "Job Title" the title
+    imp(ws, "leads", write(ws, "roles.csv", "Email,Title,Role\ncy@gamma.org,VP Sales,Decision Maker\n"))
+    assert (show(ws, "cy@gamma.org")["title"], show(ws, "cy@gamma.org")["form"]) == ("VP Sales", {"Role": "Decision Maker"})
+    imp(ws, "leads", write(ws, "skip.csv", "Email,Title,Job Title\ndi@delta.com,CFO,Finance\n"), "--map", "Job Title=-")
+    assert show(ws, "di@delta.com")["title"] == "CFO"
 
 
 def test_pipedrive_google_contacts_and_salesloft_exports_are_read_by_their_labels(ws: Workspace) -> None:

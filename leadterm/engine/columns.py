@@ -85,9 +85,10 @@ ACCOUNT_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
-#: Headers that name their field only in a file with no other name for it: Outlook's contacts
-#: export has "Title" (Dr., Ms.) as well as "Job Title", where Salesforce's "Title" is the job.
-_WEAK = {"title": "title"}  # header key → field
+#: Headers that name their field only in a file without a stronger header for it (that --map
+#: does not send elsewhere): Outlook's contacts export has "Title" (Dr., Ms.) as well as "Job
+#: Title", where Salesforce's "Title" is the job. Header key → (field, the stronger keys).
+_WEAK = {"title": ("title", ("jobtitle",))}
 
 
 class ColumnError(ValueError):
@@ -105,6 +106,14 @@ class ColumnMap:
 
     def index_of(self, field: str) -> int | None:
         return next((index for index, name in self.fields.items() if name == field), None)
+
+
+def _yields(key: str, present: set[str], forced: Mapping[str, str]) -> bool:
+    """Whether a weak header (``_WEAK``) yields its field to a stronger one the file has."""
+    if key not in _WEAK:
+        return False
+    field, stronger = _WEAK[key]
+    return any(other in present and forced.get(other, field) == field for other in stronger)
 
 
 def map_columns(
@@ -135,7 +144,6 @@ def map_columns(
     skipped = {header_key(name) for name in ignore}
     # a field --map gives to a column is not also taken by an alias match elsewhere in the header
     claimed = {field for key, field in forced.items() if field != "-" and key in present}
-    named = {aliases[key] for key in present if key in aliases and _WEAK.get(key) != aliases[key]}
     fields: dict[int, str] = {}
     extra: dict[int, str] = {}
     ignored: list[str] = []
@@ -151,8 +159,7 @@ def map_columns(
         if key in forced and key not in mapped:
             field = forced[key]
             mapped.add(key)
-        if field is None and (field := aliases.get(key)) is not None and (
-                field in claimed or (_WEAK.get(key) == field and field in named)):
+        if field is None and (field := aliases.get(key)) is not None and (field in claimed or _yields(key, present, forced)):
             field = None
         if field == "-" or (field is None and key in skipped):
             ignored.append(header.strip())
