@@ -1051,6 +1051,17 @@ def test_export_protects_what_follows_a_semicolon_where_excel_splits_a_cell(ws: 
     fresh = make_ws("fresh")
     assert counts(imp(fresh, "leads", out)) == (1, 1, 0, 0, 0)
     assert fresh.ok(["show", "semi@x.io"], now=MONDAY_9AM)["form"] == {"Notes": "x;=cmd|' /C calc'!A0;y"}
+    # a form column's name is outside text too: the header row is protected, and read back
+    question = 'Q;=HYPERLINK("http://x")'
+    path = write(ws, "header.csv", f'Email,"{question.replace(chr(34), chr(34) * 2)}"\r\nq@x.io,yes\r\n')
+    assert imp(ws, "leads", path)["extra_columns"] == [question]
+    ws.ok(["export", "leads", str(out)], now=MONDAY_9AM)
+    text = out.read_bytes().decode("utf-8-sig")
+    assert [cell for cell in _semicolon_locale_cells(text) if cell.startswith(FORMULA_STARTS)] == []
+    assert "form.Q;'=HYPERLINK" in text.splitlines()[0]
+    again = make_ws("again")
+    assert question in imp(again, "leads", out)["extra_columns"]
+    assert again.ok(["show", "q@x.io"], now=MONDAY_9AM)["form"] == {question: "yes"}
 
 
 #: Values as a file writes them, and as the import stores them: a ' after a ';' before a formula

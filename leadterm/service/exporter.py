@@ -88,7 +88,7 @@ def _export(path: Path, target: Path, existing: os.stat_result | None) -> Export
     try:
         with written.open("w", encoding="utf-8-sig", newline="") as handle:
             writer = csv.writer(handle)  # (it writes None as an empty cell)
-            writer.writerow(columns)
+            writer.writerow(map(to_spreadsheet, columns))  # a form column's name is outside text too
             for rows in lead_store.export_rows(select):
                 table = list(zip(*rows))  # column by column: each cleaned in C-level passes
                 cells = [_column(name, values) for name, values in zip(_DATA, table)]
