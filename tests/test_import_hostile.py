@@ -1724,6 +1724,16 @@ def test_export_to_dev_stdout_on_a_pipe_streams_the_csv_and_says_so_on_stderr(ws
         rows = list(csv.DictReader(io.StringIO(done.stdout.lstrip("\ufeff"))))
         assert sorted(row["email"] for row in rows) == ["ada@acme.com", "bea@beta.io"]
         assert ("exported 2 leads to /dev/stdout" in done.stderr) if not extra else json.loads(done.stderr)["leads"] == 2
+    # what reads the pipe stops reading (| head): the export ends quietly, as a Unix tool ends
+    # there (128 + SIGPIPE, which a shell reports for `cat file | head`)
+    imp(ws, "leads", write(ws, "many.csv", "email,company\n" + "".join(f"l{n}@x.io,Company {n}\n" for n in range(20_000))))
+    proc = subprocess.Popen([sys.executable, "-m", "leadterm", "export", "leads", "/dev/stdout", "--config",
+                             str(ws.config_path), "--now", MONDAY_9AM], cwd=ws.root, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stdout.readline().startswith("\ufeffemail,".encode())
+    proc.stdout.close()
+    _, err = proc.communicate(timeout=60)
+    assert (proc.returncode, err) == (141, b"")
 
 
 def test_a_lead_shows_the_address_as_written_without_a_name_around_it_or_mailto(ws: Workspace) -> None:

@@ -165,7 +165,11 @@ def register(main: click.Group) -> None:
         from leadterm.service.exporter import export_leads as run_export
 
         context = session(**options)
-        report = run_export(context, Path(file)).as_dict()
+        try:
+            report = run_export(context, Path(file)).as_dict()
+        except BrokenPipeError:  # `export leads /dev/stdout | head`: ended as a Unix tool ends there
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush into it
+            sys.exit(128 + signal.SIGPIPE)
         aside = _is_stdout(Path(file))  # the CSV went to stdout (/dev/stdout): the summary to stderr
         if as_json:
             emit_json(report, err=aside)

@@ -103,6 +103,8 @@ def _export(path: Path, target: Path, existing: os.stat_result | None) -> Export
     except OSError as error:
         if not in_place:
             written.unlink(missing_ok=True)
+        if isinstance(error, BrokenPipeError):  # what reads the pipe stopped reading (| head): the caller's to end
+            raise
         raise Invalid(f"{path}: cannot write ({error.strerror or error})") from error
     return ExportReport(str(path), count, form_keys)
 
