@@ -137,7 +137,7 @@ def test_a_failing_events_writer_fails_the_import_keeps_what_it_committed_and_a_
     path = _three_transactions(ws, monkeypatch, disk_full)
     stopped = ws.run(f"import events {path} --json", now=MONDAY_9AM)
     assert stopped.code == 1 and "Traceback" not in stopped.err and stopped.out == ""
-    assert stopped.err == (f"leadterm: {path}: the import stopped: No space left on device; what it had committed "
+    assert stopped.err == (f"leadterm: {path}: the import stopped: No space left on device; what the import had committed "
                            "is kept: run the same command again to finish it\n")
     monkeypatch.undo()
     assert len(_hours(ws)) == 1  # the first transaction stays; the second was rolled back
@@ -203,6 +203,24 @@ def test_an_import_killed_after_a_worker_pass_leaves_no_stale_score(ws: Workspac
     assert '"rescored": 1' in first_pass.read_text()
     # no re-run: the demo request the second transaction committed must still be scored
     assert ws.ok("tick", now="2026-11-23T14:01:00Z")["qualified"] == 1
+
+
+def test_a_rejects_file_that_cannot_be_written_is_said_in_one_line_and_a_rerun_ends_the_import(ws: Workspace) -> None:
+    path = ws.csv("leads.csv", "email,first_name\nada@acme.com,Ada\nnot-an-email,Bad\n")
+    rejects = ws.root / "leads.csv.rejects.csv"
+    rejects.mkdir()  # a folder where the rejects file goes
+    stopped = ws.run(f"import leads {path}", now=MONDAY_9AM)
+    assert stopped.code == 1 and "Traceback" not in stopped.err
+    assert stopped.err.startswith(f"leadterm: {rejects}: cannot write the rejected rows (Is a directory); ")
+    assert "run the same command again to finish it" in stopped.err
+    rejects.rmdir()
+    report = ws.ok(f"import leads {path}", now=MONDAY_9AM)
+    assert (report["read"], report["inserted"], report["rejected"]) == (2, 1, 1) and rejects.is_file()
+    if sys.platform == "linux":  # the disk full as the rejected rows are written
+        rejects.unlink()
+        rejects.symlink_to("/dev/full")
+        stopped = ws.run(f"import leads {path}", now=MONDAY_9AM)
+        assert stopped.code == 1 and "cannot write the rejected rows (No space left on device)" in stopped.err
 
 
 def test_a_failing_leads_writer_fails_the_import_at_once_with_its_error_and_commits_nothing(

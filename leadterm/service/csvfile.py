@@ -730,6 +730,10 @@ class CsvSource:
         return None
 
 
+class RejectsUnwritable(Exception):
+    """FILE.rejects.csv cannot be written (the disk full, a folder of that name, no permission)."""
+
+
 class RejectWriter:
     """FILE.rejects.csv: each rejected row with its line number and reason, opened on first use.
 
@@ -751,17 +755,27 @@ class RejectWriter:
 
     def add(self, line: int, reason: str, values: Sequence[str] | None, raw: str = "") -> None:
         cells = list(values)[self.own:] if values is not None else [raw.rstrip("\r\n")]
-        if self._writer is None:
-            self._handle = self.path.open("w", encoding="utf-8", newline="")
-            self._writer = csv.writer(self._handle)
-            self._writer.writerow([*REJECTS_COLUMNS, *self.headers])
-        self._writer.writerow([line, reason, *cells])
+        try:
+            if self._writer is None:
+                self._handle = self.path.open("w", encoding="utf-8", newline="")
+                self._writer = csv.writer(self._handle)
+                self._writer.writerow([*REJECTS_COLUMNS, *self.headers])
+            self._writer.writerow([line, reason, *cells])
+        except OSError as error:
+            raise self._unwritable(error) from error
         self.count += 1
 
     def close(self) -> Path | None:
         """The rejects file, or None when every row was taken (an old rejects file is removed)."""
-        if self._handle is not None:
-            self._handle.close()
-            return self.path
-        self.path.unlink(missing_ok=True)
+        try:
+            if self._handle is not None:
+                handle, self._handle = self._handle, None
+                handle.close()
+                return self.path
+            self.path.unlink(missing_ok=True)
+        except OSError as error:
+            raise self._unwritable(error) from error
         return None
+
+    def _unwritable(self, error: OSError) -> RejectsUnwritable:
+        return RejectsUnwritable(f"{self.path}: cannot write the rejected rows ({error.strerror or error})")

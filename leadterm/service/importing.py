@@ -10,6 +10,7 @@ same state.
 
 from __future__ import annotations
 
+import errno
 import gc
 import os
 import pickle
@@ -33,7 +34,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from leadterm.engine.columns import ColumnError, ColumnMap, header_key, map_columns
 from leadterm.engine.identity import is_email
 from leadterm.engine.values import TOLD, date_order_of
-from leadterm.service.csvfile import REJECTS_COLUMNS, Block, CsvSource, RejectWriter, count_values
+from leadterm.service.csvfile import REJECTS_COLUMNS, Block, CsvSource, RejectsUnwritable, RejectWriter, count_values
 from leadterm.service.errors import Invalid, Unfinished
 from leadterm.store import OPERATIONAL_ERRORS, Checkpoints, checkpoints_aside, forget_inherited_connection, thread_connection, write
 
@@ -205,13 +206,17 @@ class Job(Generic[T]):
         try:
             yield self.report
             completed = True
+        except RejectsUnwritable as error:
+            raise Unfinished(f"{error}; {_AGAIN}") from error
         except (OSError, *OPERATIONAL_ERRORS, WriterLost) as error:
             if (why := _stopped_by(error)) is None:
                 raise
-            raise Unfinished(f"{self.source.path}: the import stopped: {why}; what it had committed is kept: "
-                             "run the same command again to finish it") from error
+            raise Unfinished(f"{self.source.path}: the import stopped: {why}; {_AGAIN}") from error
         finally:
-            self._finish(completed)
+            try:
+                self._finish(completed)
+            except RejectsUnwritable as error:
+                raise Unfinished(f"{error}; {_AGAIN}") from error
 
     def _finish(self, completed: bool) -> None:
         report = self.report
@@ -228,15 +233,21 @@ class WriterLost(RuntimeError):
     """An import's writer process ended without a word: killed, by hand or for want of memory."""
 
 
+_AGAIN = "what the import had committed is kept: run the same command again to finish it"
 #: What SQLite says when something outside the import stops it (not a fault of leadterm's)
 _OUTSIDE = ("database or disk is full", "disk I/O error", "database is locked", "readonly database",
             "unable to open database file")
+#: ... and the system (the file gone or unreadable, the disk full or failing, memory short)
+_OUTSIDE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EROFS, errno.ENOMEM, errno.EAGAIN,
+                             errno.EFBIG, errno.ESTALE, errno.ENOENT, errno.EACCES, errno.EPERM})
 
 
 def _stopped_by(error: BaseException) -> str | None:
     """Why ``error`` stopped an import from outside, or None when it is a fault to report whole."""
     if isinstance(error, OSError):
-        return error.strerror or str(error)
+        if error.errno not in _OUTSIDE_ERRNOS:
+            return None
+        return (error.strerror or str(error)) + (f" ({error.filename})" if error.filename else "")
     if isinstance(error, OPERATIONAL_ERRORS):
         return str(error) if any(text in str(error) for text in _OUTSIDE) else None
     return str(error)
