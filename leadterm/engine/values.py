@@ -261,8 +261,9 @@ _POINT_THOUSAND = re.compile(r"\d{1,3}\.000")
 _SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " "})  # no-break and thin spaces
 
 
-#: Thousands as lead forms and list vendors write a size: 5k, 1.5k, a band 1K-5K (its lower bound)
-_THOUSANDS = re.compile(r"(\d{1,3}(?:[.,]\d{1,3})?)\s*k(?:\s*(?:-|\u2013|to)\s*\d{1,3}(?:[.,]\d{1,3})?\s*k)?")
+#: Thousands as lead forms and list vendors write a size: 5k, 1.5k, a band 1K-5K (its lower bound);
+#: never three digits after a mark (1,000k: a thousand thousands, or a typo for 1,000?)
+_THOUSANDS = re.compile(r"(\d{1,3}(?:[.,]\d{1,2})?)\s*k(?:\s*(?:-|\u2013|to)\s*\d{1,3}(?:[.,]\d{1,2})?\s*k)?")
 #: A company of one, as LinkedIn's lead forms and CRMs' size pick lists name it
 _ALONE = frozenset({"self-employed", "self employed", "myself only", "just me"})
 
