@@ -271,8 +271,9 @@ def test_times_with_dots_are_hours_and_minutes_never_a_fraction_of_a_second(ws: 
     events = "".join(f"ada@acme.com,page_view,2026-11-20 10.{minute:02d},/p\n" for minute in range(10, 20))
     report = imp(ws, "events", write(ws, "events.csv", "email,type,occurred_at,detail\n" + events))
     assert counts(report) == (10, 10, 0, 0, 0)
-    alone = imp(ws, "events", write(ws, "one.csv", "email,type,occurred_at,detail\nbea@beta.io,webinar,2026-11-20 9.05,x\n"))
-    assert counts(alone) == (1, 1, 0, 0, 0)
+    alone = imp(ws, "events", write(ws, "one.csv", "email,type,occurred_at,detail\nbea@beta.io,webinar,2026-11-20 9.05,x\n"
+                                                   "bea@beta.io,webinar,2026-W47-5 10.15,week date\n"))
+    assert counts(alone) == (2, 1, 0, 0, 1)  # an ISO week date with a dotted time: read by no format, refused
     assert [event["occurred_at"] for event in show(ws, "ada@acme.com")["events"]][:2] == [
         "2026-11-20T15:10:00Z", "2026-11-20T15:11:00Z"]
     assert show(ws, "bea@beta.io")["events"][0]["occurred_at"] == "2026-11-20T14:05:00Z"

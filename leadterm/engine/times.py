@@ -24,7 +24,7 @@ class InstantError(ValueError):
 #: A fraction right after a time's hour or minute (``10.15``, ``10:15,5``): Python's
 #: ``fromisoformat`` reads it as a fraction of a second (10:00:00.15), where people who write
 #: ``10.15`` (Finnish, Danish, Norwegian) mean 10:15. ``re.M``: one value a line, a column joined.
-_EARLY_FRACTION = re.compile(r"^\s*\d{4}-?\d\d-?\d\d.\d\d(?::?\d\d)?[.,]\d", re.M)
+_EARLY_FRACTION = re.compile(r"^\s*\d{4}-?(?:\d\d-?\d\d|W\d\d-?\d|\d{3}).\d\d(?::?\d\d)?[.,]\d", re.M)  # (calendar, week or ordinal date)
 
 
 def early_fraction(text: str) -> bool:
