@@ -1736,6 +1736,37 @@ def test_export_to_dev_stdout_on_a_pipe_streams_the_csv_and_says_so_on_stderr(ws
     assert (proc.returncode, err) == (141, b"")
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="a pseudo-terminal as Linux has it")
+def test_export_to_a_terminal_shows_control_characters_as_escapes_and_to_a_pipe_keeps_them(ws: Workspace) -> None:
+    import os
+    import pty
+    import subprocess
+
+    name = "\x1b[31mBob\x1b[0m\x07"
+    imp(ws, "leads", write(ws, "evil.csv", f"email,first_name\nbob@evil.com,{name}\n"))
+    command = [sys.executable, "-m", "leadterm", "export", "leads", "/dev/stdout", "--config", str(ws.config_path),
+               "--now", MONDAY_9AM]
+    leader, follower = pty.openpty()
+    try:
+        done = subprocess.run(command, cwd=ws.root, stdout=follower, stderr=subprocess.PIPE, timeout=60)
+        os.close(follower)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal's other end closed: all read
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(leader)
+    assert done.returncode == 0, done.stderr
+    assert b"\x1b" not in shown and b"\x07" not in shown and b"\\x1b[31mBob\\x1b[0m\\x07" in shown
+    piped = subprocess.run(command, cwd=ws.root, capture_output=True, timeout=60)
+    assert name.encode() in piped.stdout  # a file's data as it is, for a program to read
+
+
 def test_a_lead_shows_the_address_as_written_without_a_name_around_it_or_mailto(ws: Workspace) -> None:
     leads = write(ws, "named.csv", lines("email,first_name", '"Ada Lovelace <Ada@Acme.com>",Ada',
                                          "mailto:Bob@Beta.com,Bob", "Cy@Gamma.org\u200b ,Cy"))

@@ -14,6 +14,7 @@ from operator import methodcaller
 from pathlib import Path
 from typing import Any
 
+from leadterm.engine.text import visible
 from leadterm.engine.times import epochs_to_iso
 from leadterm.engine.values import spreadsheet_protected, to_spreadsheet
 from leadterm.service.context import Context
@@ -88,13 +89,17 @@ def _export(path: Path, target: Path, existing: os.stat_result | None) -> Export
     try:
         with written.open("w", encoding="utf-8-sig", newline="") as handle:
             writer = csv.writer(handle)  # (it writes None as an empty cell)
-            writer.writerow(map(to_spreadsheet, columns))  # a form column's name is outside text too
+            # on a terminal (export leads /dev/stdout), shown, not stored: no cell's control
+            # character is obeyed there (an ESC sequence in a name), each is written as an escape
+            shown = in_place and handle.isatty()
+            writer.writerow([visible(to_spreadsheet(name)) if shown else to_spreadsheet(name) for name in columns])
             for rows in lead_store.export_rows(select):
                 table = list(zip(*rows))  # column by column: each cleaned in C-level passes
                 cells = [_column(name, values) for name, values in zip(_DATA, table)]
                 cells += _form_columns(table[len(_DATA)], form_keys)
                 cells += [_column(name, values) for name, values in zip(EXPORT_ONLY_COLUMNS, table[len(_DATA) + 1:])]
-                writer.writerows(zip(*cells))
+                writer.writerows(zip(*cells) if not shown else
+                                 ([visible(cell) if isinstance(cell, str) else cell for cell in row] for row in zip(*cells)))
                 count += len(rows)
         if not in_place:
             if existing is not None:
