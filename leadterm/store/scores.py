@@ -51,24 +51,26 @@ def _floor_div(numerator: str, denominator: int) -> str:
 
 
 def rescore_statement(model: ScoringModel, now: int, only_due: bool,
-                      codes: Mapping[str, int]) -> tuple[str, list[Any]]:
+                      codes: Mapping[str, int]) -> tuple[str, dict[str, Any]]:
     """``UPDATE lead_score ...`` rescoring every lead, or those with ``due_at <= now``, given
     the event types' codes (``events.codes_of``; a type without one matches no event).
 
     It returns (lead_id, score, tier1_fired) of each lead it wrote: every due lead, and in a
-    full rescore every lead whose score changed.
+    full rescore every lead whose score changed. The moment and the codes are parameters
+    (``:now``, ``:tN``), so that the text is the same from pass to pass and SQLite's compiled
+    statement is used again (compiling it took about 1.4 ms of a 22 ms pass with 1,000 due).
     """
-    params: list[Any] = []
+    params: dict[str, Any] = {"now": now}
     columns = [
-        f"MAX(e.occurred_at) FILTER (WHERE e.occurred_at <= {now}) AS last_at",
-        f"MIN(e.occurred_at) FILTER (WHERE e.occurred_at > {now}) AS next_at",
+        "MAX(e.occurred_at) FILTER (WHERE e.occurred_at <= :now) AS last_at",
+        "MIN(e.occurred_at) FILTER (WHERE e.occurred_at > :now) AS next_at",
     ]
     behaviour, tier1, leaves = [], [], []
     for index, rule in enumerate(model.compiled):
-        window = f"e.type_id = ? AND e.occurred_at <= {now}"
-        params.append(codes.get(rule.event))
+        window = f"e.type_id = :t{index} AND e.occurred_at <= :now"
+        params[f"t{index}"] = codes.get(rule.event)
         if rule.span is not None:
-            window += f" AND e.occurred_at >= {now - rule.span}"
+            window += f" AND e.occurred_at >= :now - {rule.span}"
         columns.append(f"COUNT(*) FILTER (WHERE {window}) AS c{index}")
         count = f"c{index}"
         if rule.span is None:
@@ -77,7 +79,6 @@ def rescore_statement(model: ScoringModel, now: int, only_due: bool,
             if rule.tier1:
                 tier1.append(f"{count} >= 1")
         else:
-            params.append(codes.get(rule.event))
             columns.append(f"MIN(e.occurred_at) FILTER (WHERE {window}) AS f{index}")
             behaviour.append(f"({count} >= {rule.at_least}) * {rule.points}")
             leaves.append(f"CASE WHEN {count} >= {rule.at_least} THEN f{index} + {rule.span + 1} END")
@@ -86,7 +87,7 @@ def rescore_statement(model: ScoringModel, now: int, only_due: bool,
     behaviour_sum = " + ".join(behaviour) or "0"
     decayed, next_decay = "b", "NULL"
     if model.decay:
-        age = f"{now} - last_at"
+        age = ":now - last_at"
         chosen = []
         for step in reversed(model.decay):
             fraction = step.multiplier
@@ -98,7 +99,7 @@ def rescore_statement(model: ScoringModel, now: int, only_due: bool,
     moments = ["next_at", next_decay, *leaves]
     next_change = "NULLIF(MIN(" + ", ".join(f"COALESCE({m}, {_NEVER})" for m in moments) + f", {_NEVER}), {_NEVER})"
     # the subquery walks the index on due_at; a bare WHERE could scan every lead
-    scope = f"WHERE s.lead_id IN (SELECT lead_id FROM lead_score WHERE due_at <= {now})" if only_due else ""
+    scope = "WHERE s.lead_id IN (SELECT lead_id FROM lead_score WHERE due_at <= :now)" if only_due else ""
     sql = f"""
 WITH counted AS (
     SELECT s.lead_id AS id, l.fit_points, {', '.join(columns)}
