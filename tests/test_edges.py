@@ -365,6 +365,29 @@ def test_a_small_file_dense_with_terminal_escapes_is_imported_as_data_not_refuse
     assert refused.code == 2 and "not a text file" in refused.err
 
 
+def test_a_database_error_from_outside_is_one_line_naming_the_database_and_a_fault_stays_whole(
+        ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    import peewee
+
+    from leadterm.service import worker
+
+    def read_only(*args: object, **kwargs: object) -> None:
+        raise peewee.OperationalError("attempt to write a readonly database")
+
+    monkeypatch.setattr(worker, "tick", read_only)
+    done = ws.run("tick", now=MONDAY_9AM)
+    assert done.code == 1 and "Traceback" not in done.err
+    assert done.err == ("leadterm: attempt to write a readonly database (the database "
+                        f"{ws.root / 'data' / 'leadterm.db'}; its -wal and -shm files must be writable too)\n")
+
+    def fault(*args: object, **kwargs: object) -> None:
+        raise peewee.OperationalError("no such column: nope")
+
+    monkeypatch.setattr(worker, "tick", fault)
+    with pytest.raises(peewee.OperationalError, match="no such column"):
+        ws.run("tick", now=MONDAY_9AM)
+
+
 def test_ctrl_c_ends_a_command_with_130_not_the_refused_code(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
     from leadterm.service import import_leads
 

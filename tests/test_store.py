@@ -416,3 +416,18 @@ def test_lead_records_built_from_rows_equal_those_init_builds_and_refuse_a_wrong
         leads_from_rows(names[:-1], [row[:-1] for row in rows])
     with pytest.raises(ValueError, match=r"not lead fields \['extra'\]"):
         leads_from_rows([*names, "extra"], [(*row, 1) for row in rows])
+
+
+def test_a_transaction_sqlite_rolled_back_itself_reports_what_failed_not_the_rollback(db_path: Path) -> None:
+    # a full disk: SQLite ends the transaction itself, and the rollback after the error finds
+    # none ("cannot rollback - no transaction is active"), which hid the full disk
+    db = open_database(db_path)
+    with pytest.raises(peewee.OperationalError, match="database or disk is full"):
+        with write():
+            db.execute_sql("INSERT INTO meta (key, value) VALUES ('half', 'done')")
+            db.execute_sql("ROLLBACK")  # as SQLite does on SQLITE_FULL
+            raise peewee.OperationalError("database or disk is full")
+    assert not db.in_transaction()
+    with write():  # and the connection goes on
+        db.execute_sql("INSERT INTO meta (key, value) VALUES ('after', 'yes')")
+    assert db.execute_sql("SELECT key FROM meta WHERE key IN ('half', 'after')").fetchall() == [("after",)]

@@ -18,7 +18,7 @@ import click
 
 from leadterm.engine.text import visible, visible_json
 from leadterm.service.context import Context, open_context
-from leadterm.service.errors import Invalid, Refused, Unfinished
+from leadterm.service.errors import OPERATIONAL_ERRORS, Invalid, Refused, Unfinished, outside_failure
 
 __all__ = ["common_options", "json_option", "session", "emit_json", "clean", "fail", "local_time", "echo"]
 
@@ -62,6 +62,10 @@ def handle_errors(function: F) -> F:
             return function(*args, **kwargs)
         except (Refused, Unfinished) as error:
             fail(str(error), 1)
+        except OPERATIONAL_ERRORS as error:  # the database full, locked too long or read-only: said in a line
+            if (why := outside_failure(error)) is None:
+                raise
+            fail(why, 1)
         except Invalid as error:
             fail(str(error), 2)
         except KeyboardInterrupt:

@@ -1,8 +1,12 @@
-"""What front ends turn into exit codes: Refused → 1, Unfinished → 1, Invalid → 2."""
+"""What front ends turn into exit codes: Refused → 1, Unfinished → 1, Invalid → 2; and a
+database error something outside caused (``outside_failure``: the disk full, the database
+locked too long or read-only) → 1."""
 
 from __future__ import annotations
 
-__all__ = ["Refused", "Invalid", "Unfinished"]
+from leadterm.store import OPERATIONAL_ERRORS, outside_failure
+
+__all__ = ["Refused", "Invalid", "Unfinished", "OPERATIONAL_ERRORS", "outside_failure"]
 
 
 class Refused(Exception):

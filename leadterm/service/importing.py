@@ -36,7 +36,7 @@ from leadterm.engine.identity import is_email
 from leadterm.engine.values import TOLD, date_order_of
 from leadterm.service.csvfile import REJECTS_COLUMNS, Block, CsvSource, RejectsUnwritable, RejectWriter, count_values
 from leadterm.service.errors import Invalid, Unfinished
-from leadterm.store import OPERATIONAL_ERRORS, Checkpoints, checkpoints_aside, forget_inherited_connection, thread_connection, write
+from leadterm.store import OPERATIONAL_ERRORS, Checkpoints, checkpoints_aside, forget_inherited_connection, outside_failure, thread_connection, write
 
 __all__ = ["ImportReport", "Progress", "Job", "DateOrder", "open_job", "Pipeline", "run_pipeline", "email_in_column", "count_net_change", "wrong_width", "pack_texts", "unpack", "CHUNK", "PROGRESS_EVERY"]
 
@@ -234,10 +234,7 @@ class WriterLost(RuntimeError):
 
 
 _AGAIN = "what the import had committed is kept: run the same command again to finish it"
-#: What SQLite says when something outside the import stops it (not a fault of leadterm's)
-_OUTSIDE = ("database or disk is full", "disk I/O error", "database is locked", "readonly database",
-            "unable to open database file")
-#: ... and the system (the file gone or unreadable, the disk full or failing, memory short)
+#: What of the system's errors stops an import from outside (the file gone or unreadable, the disk full or failing, memory short)
 _OUTSIDE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EROFS, errno.ENOMEM, errno.EAGAIN,
                              errno.EFBIG, errno.ESTALE, errno.ENOENT, errno.EACCES, errno.EPERM})
 
@@ -249,7 +246,7 @@ def _stopped_by(error: BaseException) -> str | None:
             return None
         return (error.strerror or str(error)) + (f" ({error.filename})" if error.filename else "")
     if isinstance(error, OPERATIONAL_ERRORS):
-        return str(error) if any(text in str(error) for text in _OUTSIDE) else None
+        return outside_failure(error)
     return str(error)
 
 

@@ -18,7 +18,7 @@ from peewee import DatabaseProxy, SqliteDatabase
 
 from leadterm.store.schema import MIGRATIONS, SCHEMA_VERSION
 
-__all__ = ["database", "open_database", "close_database", "forget_inherited_connection", "write", "data_version", "select_in", "insert_columns", "backup_to", "database_path", "snapshot", "thread_connection", "checkpoints_aside", "Checkpoints", "StoreError", "schema_version"]
+__all__ = ["outside_failure", "database", "open_database", "close_database", "forget_inherited_connection", "write", "data_version", "select_in", "insert_columns", "backup_to", "database_path", "snapshot", "thread_connection", "checkpoints_aside", "Checkpoints", "StoreError", "schema_version"]
 
 #: Every model binds to this; ``open_database`` points it at a real database.
 database = DatabaseProxy()
@@ -51,6 +51,23 @@ BUSY_TIMEOUT_SECONDS = 15
 #: What SQLite raises when the database cannot be written or read just now (disk full, locked,
 #: an I/O error), as sqlite3 raises it and as peewee wraps it
 OPERATIONAL_ERRORS = (sqlite3.OperationalError, PeeweeOperationalError)
+
+
+#: What SQLite says when something outside stops a command (not a fault of leadterm's)
+_OUTSIDE = ("database or disk is full", "disk I/O error", "database is locked", "readonly database",
+            "unable to open database file")
+
+
+def outside_failure(error: BaseException) -> str | None:
+    """What to tell the user of a database error that something outside caused (the disk full
+    or failing, the database locked too long or read-only), naming the database; None for any
+    other, a fault to report whole."""
+    if not isinstance(error, OPERATIONAL_ERRORS) or not any(text in str(error) for text in _OUTSIDE):
+        return None
+    said = f"{error} (the database {database_path()}"
+    if "readonly" in str(error):  # SQLite gives its -wal and -shm files the database file's mode
+        said += "; its -wal and -shm files must be writable too"
+    return said + ")"
 
 
 class StoreError(Exception):
@@ -171,8 +188,19 @@ def write() -> Iterator[None]:
     db = database.obj
     if db.in_transaction():
         raise RuntimeError("write() must not be nested in another transaction")
-    with db.atomic("IMMEDIATE"):
-        yield
+    try:
+        with db.atomic("IMMEDIATE"):
+            yield
+    except OPERATIONAL_ERRORS as error:
+        # SQLite rolls a transaction back itself when the disk is full or fails: the rollback
+        # that follows finds none, and its error (as sqlite3 raised it, then as peewee wraps
+        # it) would hide what failed
+        failed: BaseException | None = error
+        while failed is not None and "no transaction is active" in str(failed):
+            failed = failed.__context__
+        if failed is None or failed is error:
+            raise
+        raise failed from None
 
 
 def data_version() -> int:
