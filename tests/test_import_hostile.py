@@ -628,6 +628,15 @@ def test_a_nul_byte_late_in_a_text_file_rejects_only_its_row(ws: Workspace) -> N
     assert [row[:2] for row in rejects(report)] == [["1602", "the line contains a NUL byte"]]
 
 
+def test_a_nul_byte_in_a_record_over_several_lines_rejects_the_whole_record_once(ws: Workspace) -> None:
+    # a user trial: the record was refused in three fragments (read 5 for 3 records)
+    text = b'email,name,note\na@x.com,Ann,"two\nlines"\nb@x.com,Bob,"three\nline\nno\x00te"\nc@x.com,Cy,ok\n'
+    report = imp(ws, "leads", write(ws, "nul2.csv", text))
+    assert counts(report) == (3, 2, 0, 0, 1)
+    assert rejects(report) == [["4", "a field holds a NUL byte (line 6)", 'b@x.com,Bob,"three\nline\nno\x00te"']]
+    assert show(ws, "c@x.com")["form"] == {"name": "Cy", "note": "ok"} and absent(ws, "b@x.com")
+
+
 @pytest.mark.parametrize("eol", ["\n", "\r\n"], ids=["lf", "crlf"])
 def test_line_numbers_stay_physical_after_multiline_fields(ws: Workspace, eol: str) -> None:
     path = write(ws, "multi.csv", lines(

@@ -683,7 +683,13 @@ class CsvSource:
                     values, problem = None, self._explain(error)
                 span = reader.line_num - done
                 done += span
-                if values is not None and nul_lines and any(start <= line < start + span for line in nul_lines):
+                if values is not None and nul_lines and (nul := sorted(nul_lines.intersection(range(start, start + span)))):
+                    taken = lines_between(start, start + span)
+                    if span > 1 and self._broken(values, taken, width, looks_like_row) is None:
+                        # a whole record over several lines, one of which holds a NUL: refused
+                        # whole (read on after it), not in fragments
+                        yield (start + 1, None, f"a field holds a NUL byte (line {nul[0] + 1})", "".join(taken))
+                        continue
                     values, problem = None, "the line contains a NUL byte"
                 if values is not None:
                     # one line, no line break kept in its last field: an ordinary row (or a blank line)
