@@ -175,3 +175,14 @@ def test_text_of_latin_1_alone_is_composed() -> None:
     latin_1 = [chr(code) for code in range(256)]
     assert all(unicodedata.is_normalized("NFC", first + second) for first in latin_1 for second in latin_1)
     assert is_composed("".join(latin_1)) and is_composed("Société’s €") and not is_composed(nfd("Société"))
+
+
+def test_a_routing_group_name_is_one_name_however_its_accents_are_written(ws: Workspace) -> None:
+    # the database keeps each group's place in its rotation by its name: composed at load, a
+    # config saved decomposed on a Mac, then composed elsewhere, names the same group
+    def two(data: dict) -> None:
+        data["routing"]["groups"][:0] = [{"name": nfd("Télécoms team"), "members": ["bob"]},
+                                          {"name": "Télécoms team", "members": ["alice"]}]
+    ws.write_config(two)
+    done = ws.run("tick", now=MONDAY_9AM)
+    assert done.code == 2 and "duplicate group name 'Télécoms team'" in done.err

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -236,6 +237,8 @@ def _routing(t: Table, handles: tuple[str, ...] | None) -> Routing | None:
     groups: list[RoutingGroup] = []
     for g in items or ():
         name = g.text("name")
+        if name is not None:  # composed (NFC): the database keeps each group's place in its rotation by name
+            name = unicodedata.normalize("NFC", name)
         if name is not None and name in names:
             g.problems.add(g.at("name"), f"duplicate group name {name!r} (also {names[name]})")
         elif name is not None:
