@@ -212,7 +212,7 @@ def test_a_rejects_file_that_cannot_be_written_is_said_in_one_line_and_a_rerun_e
     stopped = ws.run(f"import leads {path}", now=MONDAY_9AM)
     assert stopped.code == 1 and "Traceback" not in stopped.err
     assert stopped.err.startswith(f"leadterm: {rejects}: cannot write the rejected rows (Is a directory); ")
-    assert "run the same command again to finish it" in stopped.err
+    assert "once that file can be written (beside the file imported), run the same command again" in stopped.err
     rejects.rmdir()
     report = ws.ok(f"import leads {path}", now=MONDAY_9AM)
     assert (report["read"], report["inserted"], report["rejected"]) == (2, 1, 1) and rejects.is_file()

@@ -41,6 +41,9 @@ def test_map_overrides_a_column(ws: Workspace) -> None:
     assert missing.code == 2 and "no email column" in missing.err
     report = ws.ok(["import", "leads", str(path), "--map", "Contact=EMAIL", "--map", "Org= Company"], now=MONDAY_9AM)
     assert counts(report) == (1, 1, 0, 0, 0)  # a field in any case, spaces around it aside
+    sized = ws.csv("sized.csv", "Contact,Size\nbo@beta.io,1200\n")
+    ws.ok(["import", "leads", str(sized), "--map", "Contact=email", "--map", "Size=Company Size"], now=MONDAY_9AM)
+    assert ws.ok("show bo@beta.io", now=MONDAY_9AM)["company_size"] == 1200  # as a header names it, too
     unknown = ws.run(["import", "leads", str(path), "--map", "Contact=Mail"], now=MONDAY_9AM)
     assert unknown.code == 2 and "--map names unknown field 'Mail'" in unknown.err
     assert ws.ok("show cy@gamma.org", now=MONDAY_9AM)["company"] == "Gamma"

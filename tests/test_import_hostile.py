@@ -518,7 +518,7 @@ def test_a_german_excel_file_reads_its_grouped_sizes_and_dotted_dates(ws: Worksp
     ("1'200", 1200), ("1\u2019200", 1200), ("1,200.0", 1200), ("1.200,00", 1200), ("1200.0", 1200),
     ("1,20,000", 120000), ("12.345.678", 12345678), ("1.001-5.000", 1001), ("10,000+", 10000),
     ("250 employees", 250), ("5k", 5000), ("1.5K", 1500), ("1,5k", 1500), ("10k+", 10000), ("1K-5K", 1000),
-    ("Self-employed", 1),
+    ("Self-employed", 1), ("500-1K", 500), ("2-5K", 2), ("1001 to 5k", 1001),
 ])
 def test_company_sizes_grouped_as_locales_write_them(ws: Workspace, written: str, count: int) -> None:
     imp(ws, "leads", write(ws, "sizes.csv", lines("email,company_size", f'a@x.com,"{written}"')))
@@ -1725,14 +1725,15 @@ def test_export_to_dev_stdout_on_a_pipe_streams_the_csv_and_says_so_on_stderr(ws
     import subprocess
 
     add_leads(ws, [ADA, BEA], now=MONDAY_9AM)
-    for extra in ([], ["--json"]):
-        done = subprocess.run([sys.executable, "-m", "leadterm", "export", "leads", "/dev/stdout", *extra,
+    for target, extra in (("/dev/stdout", []), ("/dev/stdout", ["--json"]), ("-", [])):  # "-": standard output too
+        done = subprocess.run([sys.executable, "-m", "leadterm", "export", "leads", target, *extra,
                                "--config", str(ws.config_path), "--now", MONDAY_9AM],
                               cwd=ws.root, capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, done.stderr
         rows = list(csv.DictReader(io.StringIO(done.stdout.lstrip("\ufeff"))))
         assert sorted(row["email"] for row in rows) == ["ada@acme.com", "bea@beta.io"]
         assert ("exported 2 leads to /dev/stdout" in done.stderr) if not extra else json.loads(done.stderr)["leads"] == 2
+    assert not (ws.root / "-").exists()
     # what reads the pipe stops reading (| head): the export ends quietly, as a Unix tool ends
     # there (128 + SIGPIPE, which a shell reports for `cat file | head`)
     imp(ws, "leads", write(ws, "many.csv", "email,company\n" + "".join(f"l{n}@x.io,Company {n}\n" for n in range(20_000))))

@@ -165,6 +165,8 @@ def register(main: click.Group) -> None:
         from leadterm.service.exporter import export_leads as run_export
 
         context = session(**options)
+        if file == "-":  # standard output, as Unix tools read "-"
+            file = "/dev/stdout"
         try:
             report = run_export(context, Path(file)).as_dict()
         except BrokenPipeError:  # `export leads /dev/stdout | head`: ended as a Unix tool ends there

@@ -133,8 +133,14 @@ def map_columns(
     (a rejects file's own ``line`` and ``reason``), and a column without a header is numbered
     from after them, as in the file they came from."""
     aliases = _aliases(table)
-    forced = {header_key(header): field.strip().lower() for header, field in (overrides or {}).items()}  # EMAIL is email
-    unknown_forced = [field for field in (overrides or {}).values() if field.strip().lower() not in (*table, "-")]
+    # a field as named in any case, spaces, _ and - aside (EMAIL, Company Size: company_size)
+    names = {header_key(field): field for field in table}
+
+    def named(field: str) -> str | None:
+        return "-" if field.strip() == "-" else names.get(header_key(field))
+
+    forced = {header_key(header): named(field) or field for header, field in (overrides or {}).items()}
+    unknown_forced = [field for field in (overrides or {}).values() if named(field) is None]
     if unknown_forced:
         raise ColumnError(
             f"--map names unknown field {unknown_forced[0]!r} (fields: {', '.join(table)}; '-' skips a column)"

@@ -264,6 +264,8 @@ _SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " "})  # no-bre
 #: Thousands as lead forms and list vendors write a size: 5k, 1.5k, a band 1K-5K (its lower bound);
 #: never three digits after a mark (1,000k: a thousand thousands, or a typo for 1,000?)
 _THOUSANDS = re.compile(r"(\d{1,3}(?:[.,]\d{1,2})?)\s*k(?:\s*(?:-|\u2013|to)\s*\d{1,3}(?:[.,]\d{1,2})?\s*k)?")
+#: A band whose upper bound alone is in thousands: 500-1K, 2-5K (its lower bound, a plain count)
+_UP_TO_THOUSANDS = re.compile(r"(\d{1,4})\s*(?:-|\u2013|to)\s*\d{1,3}(?:[.,]\d{1,2})?\s*k")
 #: A company of one, as LinkedIn's lead forms and CRMs' size pick lists name it
 _ALONE = frozenset({"self-employed", "self employed", "myself only", "just me"})
 
@@ -271,7 +273,7 @@ _ALONE = frozenset({"self-employed", "self employed", "myself only", "just me"})
 def parse_count(text: str, what: str = "number") -> int:
     """A whole count such as a company size: ``250``, ``1,200`` (or ``1.200``, ``1 200``,
     ``1'200``, as locales group digits), ``1200.0``, a range ``51-200`` (its lower bound, as CRMs
-    export size bands), ``10000+``, thousands (``5k``, ``1.5k``, ``1K-5K``) or a company of one
+    export size bands), ``10000+``, thousands (``5k``, ``1.5k``, ``1K-5K``, ``500-1K``) or a company of one
     (``Self-employed``)."""
     raw = text.strip()
     cleaned = raw.translate(_SPACES).lower().removesuffix("employees").strip()
@@ -280,6 +282,8 @@ def parse_count(text: str, what: str = "number") -> int:
         return 1
     if thousands := _THOUSANDS.fullmatch(cleaned):
         return round(float(thousands.group(1).replace(",", ".")) * 1000)
+    if band := _UP_TO_THOUSANDS.fullmatch(cleaned):
+        return int(band.group(1))
     if band := _BAND.fullmatch(cleaned):
         cleaned = band.group(1).strip()
     whole = _WHOLE.fullmatch(cleaned)

@@ -72,7 +72,11 @@ def export_leads(context: Context, path: Path) -> ExportReport:
         guarded = [(database, "the database"), (context.config.path, "the config")]
         guarded += [(Path(f"{database}{suffix}"), "the database's journal") for suffix in ("-wal", "-shm")]
         for other, what in guarded:
-            if other is not None and other.exists() and target.samefile(other):
+            try:
+                same = other is not None and other.exists() and target.samefile(other)
+            except OSError:  # one that cannot be looked at (a folder this user may not enter) is not it
+                same = False
+            if same:
                 raise Invalid(f"{path}: is {what}; export to another file")
     with snapshot():  # one read transaction: the leads as committed when it began
         return _export(path, target, existing)

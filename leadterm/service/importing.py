@@ -207,7 +207,7 @@ class Job(Generic[T]):
             yield self.report
             completed = True
         except RejectsUnwritable as error:
-            raise Unfinished(f"{error}; {_AGAIN}") from error
+            raise Unfinished(f"{error}; {_REJECTS_AGAIN}") from error
         except (OSError, *OPERATIONAL_ERRORS, WriterLost) as error:
             if (why := _stopped_by(error)) is None:
                 raise
@@ -216,7 +216,7 @@ class Job(Generic[T]):
             try:
                 self._finish(completed)
             except RejectsUnwritable as error:
-                raise Unfinished(f"{error}; {_AGAIN}") from error
+                raise Unfinished(f"{error}; {_REJECTS_AGAIN}") from error
 
     def _finish(self, completed: bool) -> None:
         report = self.report
@@ -234,6 +234,8 @@ class WriterLost(RuntimeError):
 
 
 _AGAIN = "what the import had committed is kept: run the same command again to finish it"
+_REJECTS_AGAIN = ("what the import had committed is kept: once that file can be written (beside the file imported), "
+                  "run the same command again to finish it")
 #: What of the system's errors stops an import from outside (the file gone or unreadable, the disk full or failing, memory short)
 _OUTSIDE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EROFS, errno.ENOMEM, errno.EAGAIN,
                              errno.EFBIG, errno.ESTALE, errno.ENOENT, errno.EACCES, errno.EPERM})
