@@ -398,6 +398,58 @@ def test_rows_that_fit_no_delimiter_leave_it_to_the_header(ws: Workspace) -> Non
                                                    ["3", "has 1 field, the header has 3"]]
 
 
+#: A web form's answer as a CRM exports it: three lines, a comma on the first, a ';' on the second.
+MESSAGE = "Hi team,\nplease call me back; mornings are best.\nThanks"
+
+
+@pytest.mark.parametrize("delimiter, topics, name", [
+    (",", "Topics (pick any; separate with commas)", "comma"),   # a user trial
+    (";", "Themen (Preise, Demo)", "semicolon"),                  # the same from German Excel
+])
+def test_records_that_span_lines_are_counted_whole_when_sniffing(ws: Workspace, delimiter: str, topics: str,
+                                                                 name: str) -> None:
+    # every record takes three lines, none of which alone has the header's field count, and the
+    # other delimiter splits the header in two as it does a line of the message: counted line by
+    # line, the other one won ("no email column"). The sample (the header and 20 lines) ends
+    # inside the seventh record, which counts neither way
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter)
+    writer.writerow(["Email", "First Name", "Company", "Message", topics])
+    writer.writerows([f"p{index}@acme{index}.com", "Pat", "Acme", MESSAGE, "pricing, demo"] for index in range(30))
+    report = imp(ws, "leads", write(ws, "answers.csv", buffer.getvalue()))
+    assert (report["delimiter"], counts(report)) == (name, (30, 30, 0, 0, 0))
+    assert report["extra_columns"] == ["Message", topics]
+    for index in (0, 6, 29):
+        lead = show(ws, f"p{index}@acme{index}.com")
+        assert (lead["first_name"], lead["company"]) == ("Pat", "Acme")
+        assert lead["form"] == {"Message": MESSAGE, topics: "pricing, demo"}
+
+
+def test_an_export_of_answers_with_line_breaks_under_a_question_with_a_semicolon_round_trips(
+        ws: Workspace, make_ws: Any) -> None:
+    # leadterm's own export: each lead's record spans lines, and a form column's name holds a ';'
+    question = "Topics (pick any; separate with commas)"
+    answers = [MESSAGE, "Line one;\nline two", "a,\n\nb; c", "x;\n=y", "\"Quoted\"\nanswer", "plain"]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["email", "first_name", "Message", question])
+    writer.writerows([f"r{index}@x.io", "Pat", answers[index % len(answers)], "pricing, demo" if index % 2 else "demo"]
+                     for index in range(30))
+    assert counts(imp(ws, "leads", write(ws, "answers.csv", buffer.getvalue()))) == (30, 30, 0, 0, 0)
+    out = ws.root / "export.csv"
+    ws.ok(["export", "leads", str(out)], now=MONDAY_9AM)
+    fresh = make_ws("fresh")
+    report = imp(fresh, "leads", out)
+    assert (report["delimiter"], counts(report)) == ("comma", (30, 30, 0, 0, 0))
+    for index in range(30):
+        lead = fresh.ok(["show", f"r{index}@x.io"], now=MONDAY_9AM)
+        assert lead["form"] == show(ws, f"r{index}@x.io")["form"], index
+    assert fresh.ok(["show", "r4@x.io"], now=MONDAY_9AM)["form"] == {"Message": '"Quoted"\nanswer', question: "demo"}
+    again = fresh.root / "again.csv"
+    fresh.ok(["export", "leads", str(again)], now=MONDAY_9AM)
+    assert again.read_bytes() == out.read_bytes()
+
+
 UTF16_ROWS = "email,first_name\nada@acme.com,CHANGED\nnew@x.com,New\n"
 REFUSED = [
     ("workbook.csv", b"PK\x03\x04\x14\x00\x06\x00\x08\x00" + bytes(range(256)) * 4, "xlsx"),
