@@ -7,7 +7,11 @@ and checks the summary's counts, the rejects file and the stored leads.
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -257,16 +261,109 @@ def test_dates_as_excel_formats_them_with_the_month_by_name(ws: Workspace) -> No
         "2026-11-20T15:15:00Z"}
 
 
+def test_times_as_macs_write_them_with_seconds_or_the_day_first_and_sept_are_read(ws: Workspace) -> None:
+    # Apple's apps with seconds, a British Mac (the day first, 24 hours), "Sept" as the US press
+    # and British usage abbreviate September, and a dotted time after a T; the bad rows' reasons
+    # as before
+    leads = ('Email,Date Added\nada@acme.com,"Nov 20, 2026 at 10:15:30 AM"\nbea@beta.io,20 Nov 2026 at 10:15\n'
+             'cy@gamma.org,"Sept 20, 2026"\ndi@delta.com,2026-11-20T10.15\ned@eta.com,"November 20, 2026 at 10:15:30 PM"\n'
+             "fay@phi.io,20 November 2026 at 10:15:30\ngus@chi.de,20 Sept 2026\nhal@psi.de,20-SEPT-26\n"
+             'bad1@x.com,"Nov 31, 2026 at 10:15:30 AM"\nbad2@x.com,20 Nov 2026 at 25:15\nbad3@x.com,"Sept 31, 2026"\n'
+             'bad4@x.com,"2026-11-20T10.15,5"\nbad5@x.com,"Septt 20, 2026"\nbad6@x.com,"Sept. 20, 2026"\n')
+    report = imp(ws, "leads", write(ws, "mac.csv", leads))
+    assert counts(report) == (14, 8, 0, 0, 6)
+    assert [row[:2] for row in rejects(report)] == [
+        ["10", "created_at: not a date-time: 'Nov 31, 2026 at 10:15:30 AM'"],
+        ["11", "created_at: not a date-time: '20 Nov 2026 at 25:15'"],
+        ["12", "created_at: not a date-time: 'Sept 31, 2026'"],
+        ["13", "created_at: not a date-time: '2026-11-20T10.15,5'"],
+        ["14", "created_at: not a date-time: 'Septt 20, 2026'"],
+        ["15", "created_at: not a date-time: 'Sept. 20, 2026'"]]
+    assert {email: show(ws, email)["created_at"] for email in (
+        "ada@acme.com", "bea@beta.io", "cy@gamma.org", "di@delta.com", "ed@eta.com", "fay@phi.io", "gus@chi.de",
+        "hal@psi.de")} == {
+        "ada@acme.com": "2026-11-20T15:15:30Z", "bea@beta.io": "2026-11-20T15:15:00Z",
+        "cy@gamma.org": "2026-09-20T04:00:00Z", "di@delta.com": "2026-11-20T15:15:00Z",
+        "ed@eta.com": "2026-11-21T03:15:30Z", "fay@phi.io": "2026-11-20T15:15:30Z",
+        "gus@chi.de": "2026-09-20T04:00:00Z", "hal@psi.de": "2026-09-20T04:00:00Z"}
+    events = ('email,type,occurred_at,detail\nada@acme.com,page_view,"Nov 20, 2026 at 10:15:30 AM",apple\n'
+              "ada@acme.com,page_view,20 Nov 2026 at 10:16,uk\nada@acme.com,page_view,\"Sept 21, 2026 at 9:05 AM\",sept\n"
+              "ada@acme.com,page_view,2026-11-20T10.17,dotted\nada@acme.com,page_view,2026-11-20T10.18.30,dotted seconds\n"
+              'ada@acme.com,page_view,"Nov 20, 2026 at 13:15:30 PM",bad\nada@acme.com,page_view,2026-11-20T10.60,bad\n')
+    report = imp(ws, "events", write(ws, "events.csv", events))
+    assert counts(report) == (7, 5, 0, 0, 2)
+    assert [row[:2] for row in rejects(report)] == [
+        ["7", "occurred_at: not a date-time: 'Nov 20, 2026 at 13:15:30 PM'"],
+        ["8", "occurred_at: not a date-time: '2026-11-20T10.60'"]]
+    assert [(event["occurred_at"], event["detail"]) for event in show(ws, "ada@acme.com")["events"]] == [
+        ("2026-09-21T13:05:00Z", "sept"), ("2026-11-20T15:15:30Z", "apple"), ("2026-11-20T15:16:00Z", "uk"),
+        ("2026-11-20T15:17:00Z", "dotted"), ("2026-11-20T15:18:30Z", "dotted seconds")]
+
+
+#: Shapes of time written in files of thousands (the bulk path): each moment written in it
+_SHAPES: dict[str, Callable[[datetime], str]] = {
+    "apple seconds": lambda at: f'"{at:%b} {at.day}, {at.year} at {at.hour % 12 or 12}:{at:%M:%S %p}"',
+    "british mac": lambda at: f"{at.day} {at:%b %Y} at {at:%H:%M}",
+    "sept": lambda at: f'"{"Sept" if at.month == 9 else f"{at:%b}"} {at.day}, {at.year} at {at.hour % 12 or 12}:{at:%M %p}"',
+    "dotted after a T": lambda at: f"{at:%Y-%m-%dT%H.%M}",
+    "dotted, a space": lambda at: f"{at:%Y-%m-%d %H.%M}",
+    "German Lightning": lambda at: f'"{at:%d.%m.%Y, %H:%M}"',
+    # one column, several spellings turn about (the format that read the last value first)
+    "mixed": lambda at: _SHAPES[("apple seconds", "british mac", "sept", "dotted after a T", "slashed")[
+        at.minute % 5]](at),
+    "slashed": lambda at: f"{at:%m/%d/%Y %I:%M %p}",
+}
+
+
+@pytest.mark.parametrize("shape", ["apple seconds", "british mac", "sept", "dotted after a T", "dotted, a space",
+                                   "German Lightning", "mixed"])
+def test_thousands_of_distinct_times_in_each_spelling_read_as_one_by_one(ws: Workspace, shape: str) -> None:
+    # times to the minute rarely repeat: each distinct one is read, in blocks of thousands (the
+    # bad rows' blocks row by row), and every one reads as written, the bad ones with their reasons
+    count, zone = 8_000, ZoneInfo("America/New_York")
+    moments = [datetime(2026, 9, 1, tzinfo=zone) + timedelta(minutes=7 * index) for index in range(count)]
+    moments = [at for at in moments if at.month == 9][:count] if shape == "sept" else moments
+    written = [_SHAPES[shape](at) for at in moments]
+    bad = {10: '"Sep 31, 2026 at 10:15:30 AM"', len(written) // 2: "20 Nov 2026 at 24:00",
+           len(written) - 10: '"2026-11-20T10.15,5"'}
+    reasons = {index: f"not a date-time: {text.strip(chr(34))!r}" for index, text in bad.items()}
+    for index, text in bad.items():
+        written[index] = text
+    good = {index: at.astimezone(timezone.utc) for index, at in enumerate(moments) if index not in bad}
+    leads = "email,created_at\n" + "".join(f"u{index}@x.com,{text}\n" for index, text in enumerate(written))
+    report = imp(ws, "leads", write(ws, "leads.csv", leads))
+    assert counts(report) == (len(written), len(good), 0, 0, len(bad))
+    assert [row[:2] for row in rejects(report)] == [
+        [str(index + 2), f"created_at: {reasons[index]}"] for index in sorted(bad)]
+    events = "email,type,occurred_at,detail\n" + "".join(  # (leads u100 to u199, none of them bad)
+        f"u{100 + index % 100}@x.com,page_view,{text},{index}\n" for index, text in enumerate(written))
+    report = imp(ws, "events", write(ws, "events.csv", events))
+    assert counts(report) == (len(written), len(good), 0, 0, len(bad))
+    assert [row[:2] for row in rejects(report)] == [
+        [str(index + 2), f"occurred_at: {reasons[index]}"] for index in sorted(bad)]
+    con = sqlite3.connect(ws.root / "data" / "leadterm.db")
+    try:
+        created = dict(con.execute("SELECT email, created_at FROM lead"))
+        occurred = dict(con.execute("SELECT detail, occurred_at FROM event"))
+    finally:
+        con.close()
+    assert created == {f"u{index}@x.com": int(at.timestamp()) for index, at in good.items()}
+    assert occurred == {str(index): int(at.timestamp()) for index, at in good.items()}
+
+
 def test_times_with_dots_are_hours_and_minutes_never_a_fraction_of_a_second(ws: Workspace) -> None:
     # Finnish and Danish write 10.15 for 10:15, German Salesforce Lightning a comma after the
     # date; Python's ISO 8601 reader took 2026-11-20 10.15 for 10:00:00.15, silently
     leads = ("Email,Create Date\nada@acme.com,2026-11-20 10.15\nbea@beta.io,20.11.2026 10.15\n"
-             "cy@gamma.org,\"20.11.2026, 10:15\"\ndi@delta.com,2026-11-20T10.15Z\ned@eta.com,2026-11-20 10:15:00.5\n")
+             "cy@gamma.org,\"20.11.2026, 10:15\"\ndi@delta.com,2026-11-20T10.15\ned@eta.com,2026-11-20 10:15:00.5\n"
+             "fay@phi.io,\"2026-11-20T10:15,5\"\ngus@chi.de,2026-11-20T10.15Z\n")
     report = imp(ws, "leads", write(ws, "fi.csv", leads))
-    assert counts(report) == (5, 4, 0, 0, 1)
-    assert rejects(report)[0][:2] == ["5", "created_at: not a date-time: '2026-11-20T10.15Z'"]
-    for email in ("ada@acme.com", "bea@beta.io", "cy@gamma.org", "ed@eta.com"):
+    assert counts(report) == (7, 6, 0, 0, 1)
+    # a fraction right after the minute: no format reads it
+    assert rejects(report)[0][:2] == ["7", "created_at: not a date-time: '2026-11-20T10:15,5'"]
+    for email in ("ada@acme.com", "bea@beta.io", "cy@gamma.org", "di@delta.com", "ed@eta.com"):
         assert show(ws, email)["created_at"] == "2026-11-20T15:15:00Z"
+    assert show(ws, "gus@chi.de")["created_at"] == "2026-11-20T10:15:00Z"  # UTC, as 2026-11-20 10.15Z
     # a column of them, read in bulk, and one time alone, read one by one
     events = "".join(f"ada@acme.com,page_view,2026-11-20 10.{minute:02d},/p\n" for minute in range(10, 20))
     report = imp(ws, "events", write(ws, "events.csv", "email,type,occurred_at,detail\n" + events))

@@ -42,8 +42,8 @@ _SLASHED_FORMATS = {
     for digits, date in ((4, first + "%Y"), (2, first + "%y"))
 }
 #: The other numeric spellings: the German default (Salesforce Lightning in German: a comma
-#: after the date), times with dots (Finnish and Danish: 10.15 is 10:15), and the ISO order with
-#: an hour of one digit or slashes, which ISO 8601 readers refuse.
+#: after the date), times with dots (Finnish and Danish: 10.15 is 10:15; after a space or a T),
+#: and the ISO order with an hour of one digit or slashes, which ISO 8601 readers refuse.
 _NUMERIC_FORMATS = (
     "%d.%m.%Y %H:%M:%S",
     "%d.%m.%Y %H:%M",
@@ -58,6 +58,8 @@ _NUMERIC_FORMATS = (
     "%Y-%m-%d %H:%M",
     "%Y-%m-%d %H.%M.%S",
     "%Y-%m-%d %H.%M",
+    "%Y-%m-%dT%H.%M.%S",
+    "%Y-%m-%dT%H.%M",
     "%Y/%m/%d %H:%M:%S",
     "%Y/%m/%d %H:%M",
     "%Y/%m/%d",
@@ -65,7 +67,7 @@ _NUMERIC_FORMATS = (
 #: Months by name, as CRMs show them (Marketo, HubSpot: "Nov 20, 2026 10:20 AM"; Salesforce
 #: Lightning: "Nov 20, 2026, 10:15:00 AM"), LinkedIn exports them ("20 Nov 2026"), Excel formats
 #: them ("20-Nov-26", "20-Nov-2026 10:15", "Friday, November 20, 2026"), Apple's apps too ("Nov 20,
-#: 2026 at 10:15 AM"), and mail and web
+#: 2026 at 10:15 AM", with seconds or not; on a British Mac "20 Nov 2026 at 10:15"), and mail and web
 #: APIs write them (RFC 2822: "Fri, 20 Nov 2026 10:15:00 GMT" or "+0100", the weekday optional); English names:
 #: nothing in leadterm sets a locale, so strptime reads the C locale's. Tried only for a value
 #: with a word of three letters in it.
@@ -88,6 +90,12 @@ _NAMED_MONTH_FORMATS = (
     "%d %B %Y %H:%M",
     "%b %d, %Y at %I:%M %p",
     "%B %d, %Y at %I:%M %p",
+    "%b %d, %Y at %I:%M:%S %p",
+    "%B %d, %Y at %I:%M:%S %p",
+    "%d %b %Y at %H:%M",
+    "%d %b %Y at %H:%M:%S",
+    "%d %B %Y at %H:%M",
+    "%d %B %Y at %H:%M:%S",
     "%d-%b-%y",
     "%d-%b-%Y",
     "%d-%b-%y %H:%M",
@@ -106,6 +114,9 @@ _EPOCH = re.compile(r"(\d{9,10})(?:\.\d+)?|(\d{12,13})(?:\.\d+)?")  # (the digit
 #: Digits, perhaps with a fraction: a count, never an ISO 8601 date-time to leadterm (``epoch_of``).
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _MONTH_NAME = re.compile(r"[A-Za-z]{3}")
+#: September as the US press and British usage abbreviate it ("Sept 20, 2026"), which strptime's
+#: %b (Sep) refuses: read as Sep
+_SEPT = re.compile(r"(?<![a-z])sept(?![a-z])", re.IGNORECASE)
 
 
 #: A cell starting with one of these is a formula to a spreadsheet (OWASP "CSV injection").
@@ -316,6 +327,7 @@ def parse_time(text: str, zone: tzinfo, what: str = "time", order: Callable[[], 
         in_zone = UTC if utc else zone
         if _MONTH_NAME.search(written):
             patterns = _NAMED_MONTH_FORMATS
+            written = _SEPT.sub("Sep", written)
         elif slashed := _SLASHED.match(written):
             read_as = order() if order is not None else MONTH_FIRST
             patterns = _SLASHED_FORMATS[read_as, len(slashed[3])]
