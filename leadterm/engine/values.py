@@ -13,6 +13,7 @@ from itertools import compress, repeat
 from operator import attrgetter, floordiv, not_
 from typing import Any
 
+from leadterm.engine.formats import read_formatted
 from leadterm.engine.times import UTC, InstantError, early_fraction, parse_instant, without_utc
 
 __all__ = ["parse_count", "parse_time", "date_order_of", "DAY_FIRST", "MONTH_FIRST", "DATE_ORDERS", "TOLD", "GUESSED", "epoch_of", "epochs_of", "column_epochs", "clean_text", "clean_column", "composed", "is_composed", "composed_column", "event_type", "blanks_as_none", "each_distinct", "repeats", "ValueProblem", "to_spreadsheet", "from_spreadsheet", "semicolon_protected", "spreadsheet_protected", "PROTECTED_STARTS"]
@@ -333,46 +334,15 @@ def parse_time(text: str, zone: tzinfo, what: str = "time", order: Callable[[], 
             patterns = _SLASHED_FORMATS[read_as, len(slashed[3])]
         else:
             patterns = _NUMERIC_FORMATS
-        if (value := _read(written, patterns)) is not None:
+        if (value := read_formatted(written, patterns)) is not None:
             return (value if value.tzinfo else value.replace(tzinfo=in_zone)).astimezone(UTC)
     except OverflowError:  # a moment of year 1 or 9999 that is outside them in UTC
         raise ValueProblem(f"{what}: out of range: {raw!r}") from None
     if (slashed and (only := _only_order(int(slashed[1]), int(slashed[2]))) not in (None, read_as)
-            and (meant := _read(written, _SLASHED_FORMATS[only, len(slashed[3])])) is not None):
+            and (meant := read_formatted(written, _SLASHED_FORMATS[only, len(slashed[3])])) is not None):
         raise ValueProblem(f"{what}: not a date-time: {raw!r} is {_SPELLED[only]}, and this file's slashed dates are "
                            f"read as {_SPELLED[read_as]}; write it as {meant.date().isoformat()}")
     raise ValueProblem(f"{what}: not a date-time: {raw!r}")
-
-
-#: The format that read the last value read by each list of formats. A column is written one
-#: way, so trying it first reads each value at the first try; trying the list in turn cost a
-#: failed strptime for each format before it, and more: strptime keeps the regexes of its last 5
-#: formats only, so a walk through a longer list compiled each format's regex again, value after
-#: value (8-15 µs a format). No two formats of a list read one text differently (a text both
-#: read, "May 20, 2026" by %b and %B, reads the same), so the order they are tried in changes
-#: no value read, and a text none reads is refused whatever the order.
-_LAST_READ: dict[tuple[str, ...], str] = {}
-
-
-def _read(written: str, patterns: tuple[str, ...]) -> datetime | None:
-    """``written`` read by a format of ``patterns`` that reads it (strptime's), or None: the
-    one that read the last value first (``_LAST_READ``), then each in turn."""
-    last = _LAST_READ.get(patterns)
-    if last is not None:
-        try:
-            return datetime.strptime(written, last)
-        except ValueError:
-            pass
-    for pattern in patterns:
-        if pattern is last:
-            continue
-        try:
-            value = datetime.strptime(written, pattern)
-        except ValueError:
-            continue
-        _LAST_READ[patterns] = pattern
-        return value
-    return None
 
 
 #: A date with slashes: two numbers, day and month in either order, then the year (4 digits or 2).
