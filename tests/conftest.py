@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import shlex
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,6 +103,16 @@ def _csv_text(rows: list[dict[str, Any]]) -> str:
     writer.writeheader()
     writer.writerows(rows)
     return buffer.getvalue()
+
+
+def stored_leads(ws: Workspace) -> list[dict[str, Any]]:
+    """Every lead row of the workspace's database, column by column, in id order."""
+    con = sqlite3.connect(ws.root / "data" / "leadterm.db")
+    con.row_factory = sqlite3.Row
+    try:
+        return [dict(row) for row in con.execute("SELECT * FROM lead ORDER BY id")]
+    finally:
+        con.close()
 
 
 def add_leads(ws: Workspace, rows: list[dict[str, Any]], now: str, name: str = "leads.csv") -> Any:

@@ -5,13 +5,11 @@ event's identity and a metric see one "Télécoms" however its accents came in."
 
 from __future__ import annotations
 
-import sqlite3
 import unicodedata
-from typing import Any
 
 import pytest
 
-from conftest import MONDAY_9AM, Workspace, add_events, add_leads, demo_request
+from conftest import MONDAY_9AM, Workspace, add_events, add_leads, demo_request, stored_leads
 from test_import_hostile import counts, imp, lines, show, write
 
 from leadterm.engine.identity import normalize_email
@@ -31,15 +29,6 @@ def _target_industry(ws: Workspace, spelled: str) -> None:
     def edit(data: dict) -> None:
         next(rule for rule in data["scoring"]["fit"] if rule["name"] == "Target industry")["in"].append(spelled)
     ws.write_config(edit)
-
-
-def _stored(ws: Workspace) -> list[dict[str, Any]]:
-    con = sqlite3.connect(ws.root / "data" / "leadterm.db")
-    con.row_factory = sqlite3.Row
-    try:
-        return [dict(row) for row in con.execute("SELECT * FROM lead ORDER BY id")]
-    finally:
-        con.close()
 
 
 def test_an_industry_written_decomposed_meets_a_rule_written_composed(ws: Workspace) -> None:
@@ -90,7 +79,7 @@ def test_a_decomposed_value_among_thousands_of_rows_is_stored_composed(
         "Zoé", "Brontë", "Société Générale", "Directrice générale", TELECOMS, "Côte d'Ivoire", "+225 01",
         "Salon Télécoms", {"Préférence": "très"}]
     # and every value of every lead, as stored
-    assert all(is_composed(lead[name]) for lead in _stored(ws) for name in TEXT_FIELDS if lead[name])
+    assert all(is_composed(lead[name]) for lead in stored_leads(ws) for name in TEXT_FIELDS if lead[name])
 
 
 def test_a_decomposed_file_imported_over_its_composed_leads_changes_nothing(ws: Workspace) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from conftest import ADA, BEA, CY, MONDAY_9AM, Workspace, add_events, add_leads, demo_request
+from conftest import ADA, BEA, CY, MONDAY_9AM, Workspace, add_events, add_leads, demo_request, stored_leads
 
 from leadterm.engine.identity import normalize_email
 from leadterm.engine.values import clean_column, clean_text, from_spreadsheet, spreadsheet_protected, to_spreadsheet
@@ -1417,7 +1417,7 @@ def test_leads_are_stored_alike_whichever_way_they_are_read_and_written(
             "2026-07-01T23:30:00+02:00": timegm((2026, 7, 1, 21, 30, 0)),
             "2026-03-08 02:30": timegm((2026, 3, 8, 7, 30, 0)), "2026-11-01T01:30:00": timegm((2026, 11, 1, 5, 30, 0)),
             "2026-07-01": timegm((2026, 7, 1, 4, 0, 0))}
-    for line, lead in zip(lines[1:], _leads(clean)):
+    for line, lead in zip(lines[1:], stored_leads(clean)):
         email, first, last, company, title, industry, employees, country, phone, source, created_at, budget, budget2, \
             notes = line
         assert lead["created_at"] == when[created_at]
@@ -1432,15 +1432,6 @@ def test_leads_are_stored_alike_whichever_way_they_are_read_and_written(
                                         else "Spreadsheet" if "sum(" in (lead["title"] or "").lower() else None)
 
 
-def _leads(ws: Workspace) -> list[dict[str, Any]]:
-    con = sqlite3.connect(ws.root / "data" / "leadterm.db")
-    con.row_factory = sqlite3.Row
-    try:
-        return [dict(row) for row in con.execute("SELECT * FROM lead ORDER BY id")]
-    finally:
-        con.close()
-
-
 def test_a_file_of_many_distinct_company_sizes(ws: Workspace) -> None:
     # sizes are parsed once per distinct spelling, and the memory of them is bounded: the second
     # block of 10,000 lines brings back the first's 9,000 sizes and 2,000 new ones, more than it keeps
@@ -1448,7 +1439,7 @@ def test_a_file_of_many_distinct_company_sizes(ws: Workspace) -> None:
             for index in range(21_000)]
     report = imp(ws, "leads", write(ws, "leads.csv", lines("email,company_size", *rows)))
     assert counts(report) == (21_000, 21_000, 0, 0, 0)
-    assert {lead["email"]: lead["company_size"] for lead in _leads(ws)} == {
+    assert {lead["email"]: lead["company_size"] for lead in stored_leads(ws)} == {
         f"lead{index}@acme.com": 1_000_000 + index if 18_000 <= index < 20_000 else index % 9_000
         for index in range(21_000)}
 
@@ -1472,7 +1463,7 @@ def test_times_keep_whole_seconds_and_the_years_a_date_can_hold(ws: Workspace, o
         assert counts(report) == (len(rows), len(rows) - len(rejected), 0, 0, len(rejected))
         assert (report["rejects_file"] is None) if not rejected else (
             [reason for _, reason, *_ in rejects(report)] == rejected)
-    assert {lead["email"]: lead["created_at"] for lead in _leads(ws)} == {
+    assert {lead["email"]: lead["created_at"] for lead in stored_leads(ws)} == {
         "a@acme.com": -1, "b@acme.com": timegm((1960, 1, 1, 5, 0, 0)), "c@acme.com": timegm((9999, 12, 31, 23, 59, 59))}
     events = write(ws, "events.csv", lines("email,type,occurred_at", *blank,
                                            "a@acme.com,page_view,1969-12-31T23:59:59.5Z",
@@ -1491,7 +1482,7 @@ def test_a_company_size_of_thousands_of_digits_is_a_rejected_row(ws: Workspace) 
     assert counts(report) == (3, 2, 0, 0, 1)
     assert [(line, reason) for line, reason, *_ in rejects(report)] == [
         ("3", f"company_size: too large: {size[:40]!r}...")]
-    assert {lead["email"]: lead["company_size"] for lead in _leads(ws)} == {"a@acme.com": 12, "c@acme.com": 1_200}
+    assert {lead["email"]: lead["company_size"] for lead in stored_leads(ws)} == {"a@acme.com": 12, "c@acme.com": 1_200}
 
 
 def test_a_malformed_email_in_a_clean_stretch_is_refused_alone(ws: Workspace) -> None:
@@ -1509,14 +1500,14 @@ def test_a_re_import_that_changes_a_lead_changes_its_fit(ws: Workspace) -> None:
         {"name": "Budget", "field": "form.Budget", "in": ["yes"], "points": 7}))
     header = "email,title,Budget"
     imp(ws, "leads", write(ws, "leads.csv", lines(header, "a@acme.com,CTO,", "b@acme.com,CTO,yes")))
-    assert [lead["fit_points"] for lead in _leads(ws)] == [15, 22]
+    assert [lead["fit_points"] for lead in stored_leads(ws)] == [15, 22]
     report = imp(ws, "leads", write(ws, "again.csv", lines(header, "a@acme.com,Engineer,yes", "b@acme.com,,no")))
     assert (report["updated"], report["changed"]) == (1, {"form": 1})  # blanks filled, nothing replaced
-    assert [lead["fit_points"] for lead in _leads(ws)] == [22, 22]
+    assert [lead["fit_points"] for lead in stored_leads(ws)] == [22, 22]
     report = imp(ws, "leads", write(ws, "again.csv", lines(header, "a@acme.com,Engineer,yes", "b@acme.com,,no")),
                  "--overwrite")
     assert (report["updated"], report["changed"]) == (2, {"title": 1, "form": 1})
-    assert [lead["fit_points"] for lead in _leads(ws)] == [7, 15]
+    assert [lead["fit_points"] for lead in stored_leads(ws)] == [7, 15]
 
 
 @pytest.mark.parametrize("create_leads", [False, True])

@@ -75,13 +75,8 @@ def _print_brief(context: Context, data: dict[str, Any]) -> None:
         echo(f"  Created:   {when(data['created_at'])}")
     echo(f"  Stage:     {data['stage']}" + (f" ({clean(data['stage_reason'])})" if data["stage_reason"] else ""))
     echo(f"  Tier:      {data['tier'] or '-'}    Owner: {data['owner'] or '-'}")
-    if data["raised_hand"]:
-        how = " (raised a hand)"
-    elif any(driver["kind"] != "fit" for driver in data["drivers"]):
-        how = " (accumulated engagement)"
-    else:
-        how = " (fit alone)" if data["drivers"] else ""
-    echo(f"  Score:     {data['score']}{how}")
+    basis = views.score_basis(data)
+    echo(f"  Score:     {data['score']}" + (f" ({basis})" if basis else ""))
     for driver in data["drivers"]:
         echo(f"    {driver['points']:+5d}  {clean(driver['rule'])}: {clean(driver['evidence'])}")
     if data["disqualifier"]:

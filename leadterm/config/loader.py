@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import tomllib
-import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -31,6 +30,7 @@ from leadterm.config.schema import (
 )
 from leadterm.config.sections import read_calendar, read_scoring
 from leadterm.config.values import Problems, Table, key_path, show
+from leadterm.engine.values import composed
 
 __all__ = ["ConfigError", "parse_config", "load_config", "default_config_text", "default_config_data"]
 
@@ -238,7 +238,7 @@ def _routing(t: Table, handles: tuple[str, ...] | None) -> Routing | None:
     for g in items or ():
         name = g.text("name")
         if name is not None:  # composed (NFC): the database keeps each group's place in its rotation by name
-            name = unicodedata.normalize("NFC", name)
+            name = composed(name)
         if name is not None and name in names:
             g.problems.add(g.at("name"), f"duplicate group name {name!r} (also {names[name]})")
         elif name is not None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date, datetime
 
 from leadterm.config.schema import (
@@ -17,6 +16,7 @@ from leadterm.config.schema import (
     Scoring,
 )
 from leadterm.config.values import Table, key_path, show
+from leadterm.engine.values import composed
 
 __all__ = ["DAYS", "read_calendar", "read_scoring"]
 
@@ -137,7 +137,7 @@ def _field_match(r: Table) -> FieldMatch | None:
     mark = len(r.problems)
     name = r.text("field")
     if name is not None:  # composed, as imported form columns are (form.Prénom typed on a Mac)
-        name = unicodedata.normalize("NFC", name)
+        name = composed(name)
     if name is not None and not _valid_field(name):
         r.wrong("field", _FIELD_EXPECTED, name)
     contains_any = r.texts("contains_any")
@@ -184,7 +184,7 @@ def _behaviour_rule(r: Table) -> BehaviourRule | None:
         r.problems.add(r.at("max_times"), "a threshold rule (at_least) scores once, so it cannot have max_times")
     if len(r.problems) > mark or name is None or event is None or points is None:
         return None
-    event = unicodedata.normalize("NFC", event)  # composed, as imported types are (the engine folds their case)
+    event = composed(event)  # composed, as imported types are (the engine folds their case)
     return BehaviourRule(name=name, event=event, points=points, max_times=max_times,
                          at_least=at_least, within_days=within_days, tier=tier)
 

@@ -8,13 +8,13 @@ before and after to know whether what they read is usable.
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from leadterm.engine.durations import DurationError, parse_duration
+from leadterm.engine.values import composed
 
 __all__ = ["Problems", "Table", "key_path", "show", "valid_zone"]
 
@@ -221,7 +221,7 @@ class Table:
                 self.problems.add(key_path(self.at(key), index),
                                   f"expected a non-empty string, got {show(item)}")
                 continue
-            items.append(unicodedata.normalize("NFC", item).strip().lower() if normalise else item)
+            items.append(composed(item).strip().lower() if normalise else item)
         return tuple(items) if len(items) == len(value) else None
 
     def table(self, key: str, keys: Sequence[str] | None, *,

@@ -10,7 +10,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from leadterm.engine.values import from_spreadsheet
+from leadterm.engine.values import composed, from_spreadsheet
 
 __all__ = ["LEAD_COLUMNS", "EVENT_COLUMNS", "ACCOUNT_COLUMNS", "ColumnMap", "map_columns", "header_key", "ColumnError"]
 
@@ -176,7 +176,7 @@ def map_columns(
             # composed (NFC), as the answers are stored: a question written with a combining
             # accent is the same question, and the same key as a rule's form.<column>
             # and unprotected as any text an import keeps (an export protects form.Q;=X as form.Q;'=X)
-            name = from_spreadsheet(unicodedata.normalize("NFC", header.strip())) or f"column {index + 1 - passed}"
+            name = from_spreadsheet(composed(header.strip())) or f"column {index + 1 - passed}"
             # leadterm's exports write form answers as "form.<name>"
             extra[index] = name[5:] if name[:5].lower() == "form." and len(name) > 5 else name
             continue

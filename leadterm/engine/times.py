@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timezone, tzinfo
 from itertools import repeat
 from operator import methodcaller
 
-__all__ = ["UTC", "parse_instant", "early_fraction", "without_utc", "to_iso", "epoch_to_iso", "epochs_to_iso", "from_epoch", "to_epoch", "InstantError"]
+__all__ = ["UTC", "parse_instant", "from_iso", "early_fraction", "without_utc", "to_iso", "epoch_to_iso", "epochs_to_iso", "from_epoch", "to_epoch", "InstantError"]
 
 UTC = timezone.utc
 
@@ -35,6 +35,15 @@ def early_fraction(text: str) -> bool:
     return _EARLY_FRACTION.search(text) is not None
 
 
+def from_iso(text: str) -> datetime:
+    """``datetime.fromisoformat``, except that a fraction right after an hour or a minute
+    (``early_fraction``) is refused as it refuses what it cannot read: ValueError."""
+    value = datetime.fromisoformat(text)
+    if value.microsecond and early_fraction(text):
+        raise ValueError(f"a fraction after an hour or a minute: {text!r}")
+    return value
+
+
 def parse_instant(text: str, zone: tzinfo) -> datetime:
     """Parse an ISO 8601 date-time (or date, meaning midnight) into UTC.
 
@@ -48,9 +57,7 @@ def parse_instant(text: str, zone: tzinfo) -> datetime:
         if len(raw) == 10:
             value = datetime.combine(date.fromisoformat(raw), time())
         else:
-            value = datetime.fromisoformat(_utc_spelled(raw.replace(" ", "T", 1) if "T" not in raw else raw))
-            if value.microsecond and early_fraction(raw):
-                raise ValueError(raw)
+            value = from_iso(_utc_spelled(raw.replace(" ", "T", 1) if "T" not in raw else raw))
     except ValueError:
         raise InstantError(
             f"expected an ISO 8601 date or date-time such as 2026-11-21T09:30:00Z, got {text!r}"

@@ -14,7 +14,7 @@ from operator import attrgetter, floordiv, not_
 from typing import Any
 
 from leadterm.engine.formats import read_formatted
-from leadterm.engine.times import UTC, InstantError, early_fraction, parse_instant, without_utc
+from leadterm.engine.times import UTC, InstantError, early_fraction, from_iso, parse_instant, without_utc
 
 __all__ = ["parse_count", "parse_time", "date_order_of", "DAY_FIRST", "MONTH_FIRST", "DATE_ORDERS", "TOLD", "GUESSED", "epoch_of", "epochs_of", "column_epochs", "clean_text", "clean_column", "composed", "is_composed", "composed_column", "event_type", "blanks_as_none", "each_distinct", "repeats", "ValueProblem", "to_spreadsheet", "from_spreadsheet", "semicolon_protected", "spreadsheet_protected", "PROTECTED_STARTS"]
 
@@ -448,10 +448,8 @@ def epoch_of(text: str, zone: tzinfo, what: str = "time", order: Callable[[], st
     """``parse_time`` as epoch seconds (a fraction of a second dropped), with a fast path for
     plain ISO 8601 (most event files)."""
     try:  # (digits alone are a count of seconds, which fromisoformat may take for a date: parse_time)
-        value = None if _NUMBER.fullmatch(text) else datetime.fromisoformat(text)
+        value = None if _NUMBER.fullmatch(text) else from_iso(text)  # (10.15: parse_time reads it as 10:15)
     except ValueError:
-        value = None
-    if value is not None and value.microsecond and early_fraction(text):  # 10.15: parse_time reads it as 10:15
         value = None
     if value is None:
         value = parse_time(text, zone, what, order)

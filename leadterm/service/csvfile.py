@@ -812,8 +812,7 @@ class RejectWriter:
         """The rejects file, or None when every row was taken (an old rejects file is removed)."""
         try:
             if self._handle is not None:
-                handle, self._handle = self._handle, None
-                handle.close()
+                self._handle.close()
                 return self.path
             self.path.unlink(missing_ok=True)
         except OSError as error:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -47,7 +46,7 @@ def import_accounts(context: Context, path: Path, mapping: Mapping[str, str] | N
     # an owner as a CRM writes one: a rep's handle whatever its case, or the rep's name ("Alice
     # Ng", as a Salesforce "Account Owner" column has it); None for a name two reps share
     def key(text: str) -> str:
-        return " ".join(unicodedata.normalize("NFC", text).split()).casefold()
+        return " ".join(composed(text).split()).casefold()
 
     owners: dict[str, str | None] = {}
     for rep in context.config.reps:

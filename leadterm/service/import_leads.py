@@ -283,7 +283,13 @@ def _merge_chunk(context: Context, overwrite: bool, chunk: list[Lead], known: di
     new: dict[str, Lead] = {}
     stored: dict[str, Lead] = {}  # each known lead these rows merge into, as stored
     rows: Counter[str] = Counter()
-    overwritten: dict[str, Lead] = {}  # without overwrite: each known lead as overwrite would leave it
+    overwritten: dict[str, Lead] = {}  # without overwrite: each lead named again as overwrite would leave it
+
+    def as_overwrite_would(email: str, start: Lead, incoming: Lead) -> None:
+        if not overwrite:
+            other = overwritten.setdefault(email, {**start, "form": dict(start.get("form") or {})})
+            other.update(_merge(other, incoming, True))
+
     for incoming in chunk:
         email = incoming["email"]
         current = known.get(email)
@@ -291,18 +297,14 @@ def _merge_chunk(context: Context, overwrite: bool, chunk: list[Lead], known: di
             before = stored.setdefault(email, {**current, "form": dict(current.get("form") or {})})
             rows[email] += 1
             current.update(_merge(current, incoming, overwrite))
-            if not overwrite:
-                other = overwritten.setdefault(email, {**before, "form": dict(before["form"])})
-                other.update(_merge(other, incoming, True))
+            as_overwrite_would(email, before, incoming)
             continue
         current = new.get(email)
         if current is None:
             new[email] = incoming
             report["inserted"] += 1
             continue
-        if not overwrite:  # a new lead named again in the chunk: as overwrite would leave it too
-            other = overwritten.setdefault(email, {**current, "form": dict(current["form"])})
-            other.update(_merge(other, incoming, True))
+        as_overwrite_would(email, current, incoming)  # a new lead named again in the chunk (before this row)
         changes = _merge(current, incoming, overwrite)
         if not changes:
             report["duplicates"] += 1

@@ -12,7 +12,7 @@ from leadterm.store import events as event_store
 from leadterm.store import journal, leads, team
 from leadterm.store.records import LeadRecord
 
-__all__ = ["queue", "brief", "queue_row"]
+__all__ = ["queue", "brief", "queue_row", "score_basis"]
 
 
 def queue_row(context: Context, lead: LeadRecord) -> dict[str, Any]:
@@ -104,6 +104,17 @@ def brief(context: Context, ref: int | str) -> dict[str, Any]:
         }
     )
     return row
+
+
+def score_basis(brief: dict[str, Any]) -> str | None:
+    """How a brief's score came, as the tiers name it: "raised a hand" (a tier-1 action fired),
+    "accumulated engagement" (any behaviour rule counts), "fit alone" (only fit rules do), or
+    None when no rule does."""
+    if brief["raised_hand"]:
+        return "raised a hand"
+    if any(driver["kind"] != "fit" for driver in brief["drivers"]):
+        return "accumulated engagement"
+    return "fit alone" if brief["drivers"] else None
 
 
 def _history(entry: Any) -> dict[str, Any]:
